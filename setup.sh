@@ -1,0 +1,36 @@
+#!/bin/sh
+# One command to install everything voiceskill needs and run it.
+#   ./setup.sh          install (system packages too), then replay the demo conversation
+#   ./setup.sh test     install, then run the whole test suite (what CI runs)
+#   ./setup.sh bench    install, then run the benchmarks
+set -eu
+cd "$(dirname "$0")"
+VENV="${VOICESKILL_VENV:-.venv}"
+PYTHON="${PYTHON:-python3}"
+SUDO=""
+[ "$(id -u)" = 0 ] || SUDO="sudo"
+
+# System packages, installed only when missing (Debian / Raspberry Pi OS).
+need=""
+command -v "$PYTHON" >/dev/null 2>&1 || need="python3"
+"$PYTHON" -c "import ensurepip, venv" >/dev/null 2>&1 || need="$need python3-venv python3-pip"
+if [ -n "$need" ]; then
+    echo "Installing system packages:$need"
+    $SUDO apt-get update -q
+    $SUDO apt-get install -y -q $need
+fi
+
+# Python packages, in a virtual environment, reinstalled when setup.cfg changes.
+if [ ! -f "$VENV/.installed" ] || [ setup.cfg -nt "$VENV/.installed" ]; then
+    "$PYTHON" -m venv "$VENV"
+    "$VENV/bin/python" -m pip install -q --disable-pip-version-check --upgrade pip
+    "$VENV/bin/python" -m pip install -q --disable-pip-version-check -e '.[webhook,test,bench]'
+    touch "$VENV/.installed"
+fi
+
+case "${1:-demo}" in
+    demo) exec "$VENV/bin/voiceskill" demo ;;
+    test) exec "$VENV/bin/python" -m pytest ;;
+    bench) "$VENV/bin/python" bench/turns.py ;;
+    *) echo "usage: ./setup.sh [demo|test|bench]" >&2; exit 2 ;;
+esac

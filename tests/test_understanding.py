@@ -1,0 +1,51 @@
+"""Intents and slots of conversation.md's example sentences."""
+
+import pytest
+
+from voiceskill.nlu import Understander
+from voiceskill.nlu.normalize import normalize
+
+EXAMPLES = {
+    "add_item": ["twee pakken melk", "zet appels op mijn lijst", "doe mij maar een brood",
+                 "ik wil graag drie bananen", "voeg kaas toe", "twee bananen en een komkommer",
+                 "doe maar twee pakken halfvolle melk", "nog twee bananen", "nog een", "nog eentje"],
+    "remove_item": ["haal de bananen weg", "verwijder de melk", "ik hoef geen kaas meer",
+                    "vink de appels af", "haal één banaan weg"],
+    "set_quantity": ["maak er vier van", "doe toch maar drie pakken melk", "nee, vier"],
+    "read_cart": ["wat zit er in mijn mandje", "wat heb ik al", "lees mijn lijst voor"],
+    "cart_total": ["hoeveel kost het", "wat is het totaal"],
+    "clear_cart": ["maak mijn mandje leeg", "gooi alles weg"],
+    "checkout": ["afrekenen", "bestel maar", "ik ben klaar"],
+    "undo": ["ongedaan maken", "dat was niet de bedoeling", "draai dat terug"],
+    "help": ["wat kan ik zeggen", "help"],
+    "handover": ["ik wil een medewerker", "mag ik een mens spreken"],
+    "yes": ["ja", "graag", "klopt"],
+    "no": ["nee", "liever niet"],
+    "cancel": ["laat maar", "stop", "annuleer"],
+    "goodbye": ["dat was het", "doei", "tot ziens"],
+    "fallback": ["", "   ", "asdf qwerty", "the weather is nice today", "!!!", "x" * 10_000],
+}
+
+
+@pytest.mark.parametrize("intent, text", [(i, t) for i, ts in EXAMPLES.items() for t in ts])
+def test_intent(understander: Understander, intent: str, text: str) -> None:
+    assert understander.understand(text).intent == intent
+
+
+def test_several_items(understander: Understander) -> None:
+    u = understander.understand("twee bananen, een komkommer en drie pakken halfvolle melk")
+    assert [(i.match.product_ids[0], i.quantity.number) for i in u.items] == [
+        ("bananen", 2), ("komkommer", 1), ("halfvolle-melk", 3)]
+
+
+def test_repair_is_flagged(understander: Understander) -> None:
+    u = understander.understand("nee, volle melk")
+    assert u.repair and u.items[0].match.product_ids == ("volle-melk",)
+
+
+@pytest.mark.parametrize("raw, clean", [
+    ("Doe maar TWEE pakken!", "doe maar twee pakken"), ("één", "een"), ("1,5 liter", "1.5 liter"),
+    ("m'n lijst", "m'n lijst"), ("  veel   spaties ", "veel spaties"), ("2x melk", "2 x melk"),
+])
+def test_normalize(raw: str, clean: str) -> None:
+    assert normalize(raw) == clean

@@ -1,0 +1,32 @@
+"""Values that cross stages round-trip through plain dicts (and so JSON)."""
+
+import json
+
+from voiceskill.dialogue.state import Change, DialogueState, Pending, Planned
+from voiceskill.nlu.items import Quantity
+from voiceskill.reply import Reply
+
+
+def test_dialogue_state_round_trip() -> None:
+    inner = Pending("confirm", Reply("Bedoel je x?", "Bedoel je x?", True).to_dict(),
+                    planned=[Planned("cola", "add", 2, None)])
+    state = DialogueState(turns=3, pending=Pending("choose", {"text": "Welke?", "speech": "Welke?", "asks": True},
+                                                   options=["a", "b"], quantity=Quantity(2, "pak").to_dict(),
+                                                   queue=[inner]),
+                          last_product="a", last_changes=[Change("a", 0, 2, "add", 2)], misses=1)
+    raw = json.loads(json.dumps(state.to_dict()))
+    assert DialogueState.from_dict(raw) == state
+    assert DialogueState.from_dict(None) == DialogueState()
+
+
+def test_quantity_and_reply_round_trip() -> None:
+    quantity = Quantity(1.5, None, "volume", 1000.0, 0.6)
+    assert Quantity.from_dict(json.loads(json.dumps(quantity.to_dict()))) == quantity
+    reply = Reply("€ 1,00", "een euro", True)
+    assert Reply.from_dict(json.loads(json.dumps(reply.to_dict()))) == reply
+
+
+def test_turn_result_is_json(assistant) -> None:
+    result = assistant.turn("twee bananen", user="j")
+    raw = json.loads(json.dumps(result.to_dict()))
+    assert raw["cart"] == {"bananen": 2} and raw["intent"] == "add_item" and raw["asks"] is False

@@ -1,0 +1,243 @@
+"""Carts, orders, change history and the conversation log, in SQLite via sqlite-utils.
+
+One transaction per turn (`CartStore.transaction`), WAL mode, and a schema
+version in `PRAGMA user_version` that upgrades itself on open.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable
+
+import sqlite_utils
+
+from .catalog import Catalog
+from .dialogue import CartOp
+from .errors import VoiceskillError
+from .paths import db_path
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+
+
+def _v1(db: sqlite_utils.Database) -> None:
+    db["cart_items"].create({"user": str, "product_id": str, "quantity": int, "updated": str},
+                            pk=("user", "product_id"))
+    db["changes"].create({"id": int, "user": str, "batch": int, "product_id": str, "before": int,
+                          "after": int, "at": str, "state": str}, pk="id")
+    db["changes"].create_index(["user", "batch"])
+    db["orders"].create({"id": int, "user": str, "at": str, "total": float, "items": int}, pk="id")
+    db["order_items"].create({"order_id": int, "product_id": str, "name": str, "quantity": int,
+                              "price": float}, foreign_keys=[("order_id", "orders", "id")])
+    db["conversation_log"].create({"id": int, "at": str, "user": str, "session": str, "text": str,
+                                   "intent": str, "confidence": float, "reply": str, "outcome": str},
+                                  pk="id")
+    db["conversation_log"].create_index(["user", "at"])
+    db["sessions"].create({"session": str, "user": str, "state": str, "updated": str}, pk="session")
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    """One line of the conversation log, for the colleague who takes over and for analytics."""
+
+    user: str
+    session: str
+    text: str
+    intent: str
+    confidence: float
+    reply: str
+    outcome: str
+    at: str = ""
+
+
+class CartStore:
+    """All carts of one database file; safe to share between threads."""
+
+    def __init__(self, path: str | Path | None = None) -> None:
+        self.path = db_path(path)
+        self._local = threading.local()
+        self._memory: sqlite_utils.Database | None = None
+        self._lock = threading.RLock()
+        if self.path == ":memory:":
+            self._memory = self._open()
+        else:
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        self.migrate(self.db)
+
+    def _open(self) -> sqlite_utils.Database:
+        try:
+            conn = sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=False, timeout=30)
+            conn.execute("PRAGMA busy_timeout = 30000")
+            if self.path != ":memory:":
+                conn.execute("PRAGMA journal_mode = WAL")
+                conn.execute("PRAGMA synchronous = NORMAL")
+        except sqlite3.Error as exc:
+            raise VoiceskillError(f"cannot open the cart database {self.path}: {exc} "
+                                  "(pass --db PATH or set VOICESKILL_DB to a writable file)") from None
+        return sqlite_utils.Database(conn)
+
+    @property
+    def db(self) -> sqlite_utils.Database:
+        if self._memory is not None:
+            return self._memory
+        if getattr(self._local, "db", None) is None:
+            self._local.db = self._open()
+        return self._local.db
+
+    @staticmethod
+    def migrate(db: sqlite_utils.Database) -> None:
+        """Bring the schema up to SCHEMA_VERSION, one version at a time."""
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise VoiceskillError(f"the cart database has schema {version}, newer than this voiceskill "
+                                  f"({SCHEMA_VERSION}); upgrade voiceskill")
+        for number in range(version, SCHEMA_VERSION):
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                MIGRATIONS[number](db)
+                db.execute(f"PRAGMA user_version = {number + 1}")
+                db.execute("COMMIT")
+            except Exception:
+                db.execute("ROLLBACK")
+                raise
+
+    @contextmanager
+    def transaction(self) -> Iterator["CartStore"]:
+        """One atomic unit of work: all of a turn's reads and writes, or none of its writes."""
+        with self._lock if self._memory is not None else _nolock():
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+            self.db.execute("COMMIT")
+
+    # -- reads ---------------------------------------------------------------
+
+    def cart(self, user: str) -> dict[str, int]:
+        rows = self.db.execute("SELECT product_id, quantity FROM cart_items WHERE user = ? ORDER BY rowid",
+                               [user]).fetchall()
+        return {pid: qty for pid, qty in rows}
+
+    def _last_batch(self, user: str) -> int | None:
+        row = self.db.execute("SELECT max(batch) FROM changes WHERE user = ? AND state = 'done'", [user]).fetchone()
+        return row[0]
+
+    def undo_batch(self, user: str) -> tuple[tuple[str, int, int], ...]:
+        """The last change undo would revert: (product, before, after) per product."""
+        batch = self._last_batch(user)
+        if batch is None:
+            return ()
+        rows = self.db.execute("SELECT product_id, before, after FROM changes WHERE user = ? AND batch = ? "
+                               "ORDER BY id", [user, batch]).fetchall()
+        first: dict[str, list[int]] = {}
+        for pid, before, after in rows:
+            first.setdefault(pid, [before, after])[1] = after
+        return tuple((pid, b, a) for pid, (b, a) in first.items())
+
+    def load_state(self, session: str) -> dict[str, Any] | None:
+        row = self.db.execute("SELECT state FROM sessions WHERE session = ?", [session]).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def orders(self, user: str) -> list[dict[str, Any]]:
+        return list(self.db.query("SELECT * FROM orders WHERE user = ? ORDER BY id", [user]))
+
+    def log_entries(self, user: str, limit: int = 100) -> list[dict[str, Any]]:
+        return list(self.db.query("SELECT * FROM conversation_log WHERE user = ? ORDER BY id DESC LIMIT ?",
+                                  [user, limit]))[::-1]
+
+    # -- writes --------------------------------------------------------------
+
+    def _write(self, user: str, product_id: str, quantity: int) -> int:
+        """Store one quantity (0 deletes); the quantity before."""
+        row = self.db.execute("SELECT quantity FROM cart_items WHERE user = ? AND product_id = ?",
+                              [user, product_id]).fetchone()
+        if quantity > 0 and row:
+            self.db.execute("UPDATE cart_items SET quantity = ?, updated = ? WHERE user = ? AND product_id = ?",
+                            [quantity, _now(), user, product_id])
+        elif quantity > 0:
+            self.db.execute("INSERT INTO cart_items (user, product_id, quantity, updated) VALUES (?, ?, ?, ?)",
+                            [user, product_id, quantity, _now()])
+        else:
+            self.db.execute("DELETE FROM cart_items WHERE user = ? AND product_id = ?", [user, product_id])
+        return row[0] if row else 0
+
+    def set_quantity(self, user: str, product_id: str, quantity: int, batch: int) -> None:
+        """Store one quantity and record the change in the history under ``batch``."""
+        before = self._write(user, product_id, quantity)
+        self.db.execute("INSERT INTO changes (user, batch, product_id, before, after, at, state) "
+                        "VALUES (?, ?, ?, ?, ?, ?, 'done')", [user, batch, product_id, before, quantity, _now()])
+
+    def undo(self, user: str) -> bool:
+        """Revert the last change; False when there is none."""
+        batch = self._last_batch(user)
+        if batch is None:
+            return False
+        for pid, before, _after in self.undo_batch(user):
+            self._write(user, pid, before)
+        self.db.execute("UPDATE changes SET state = 'undone' WHERE user = ? AND batch = ?", [user, batch])
+        return True
+
+    def checkout(self, user: str, catalog: Catalog | None = None) -> int | None:
+        """Turn the cart into an order and empty it; the order id, or None when empty."""
+        cart = self.cart(user)
+        if not cart:
+            return None
+        lines = [(pid, qty, catalog[pid] if catalog and pid in catalog else None) for pid, qty in cart.items()]
+        total = round(sum(qty * (p.price or 0) for _, qty, p in lines if p), 2)
+        cursor = self.db.execute("INSERT INTO orders (user, at, total, items) VALUES (?, ?, ?, ?)",
+                                 [user, _now(), total, sum(cart.values())])
+        order_id = cursor.lastrowid
+        for pid, qty, product in lines:
+            self.db.execute("INSERT INTO order_items (order_id, product_id, name, quantity, price) "
+                            "VALUES (?, ?, ?, ?, ?)",
+                            [order_id, pid, product.name if product else pid, qty, product.price if product else None])
+        self.db.execute("DELETE FROM cart_items WHERE user = ?", [user])
+        self.db.execute("UPDATE changes SET state = 'closed' WHERE user = ? AND state = 'done'", [user])
+        return order_id
+
+    def apply(self, user: str, ops: list[CartOp], catalog: Catalog | None = None) -> None:
+        """Carry out a turn's cart operations as one change in the history."""
+        row = self.db.execute("SELECT coalesce(max(batch), 0) + 1 FROM changes WHERE user = ?", [user]).fetchone()
+        batch = row[0]
+        for op in ops:
+            if op.kind == "set":
+                self.set_quantity(user, op.product_id, op.quantity, batch)
+            elif op.kind == "undo":
+                self.undo(user)
+            elif op.kind == "checkout":
+                self.checkout(user, catalog)
+
+    def clear(self, user: str) -> int:
+        """Empty a cart as one undoable change; how many products were removed."""
+        cart = self.cart(user)
+        self.apply(user, [CartOp("set", pid, 0) for pid in cart])
+        return len(cart)
+
+    def save_state(self, session: str, user: str, state: dict[str, Any]) -> None:
+        self.db.execute("INSERT OR REPLACE INTO sessions (session, user, state, updated) VALUES (?, ?, ?, ?)",
+                        [session, user, json.dumps(state), _now()])
+
+    def log(self, entry: LogEntry) -> None:
+        row = asdict(entry)
+        row["at"] = row["at"] or _now()
+        self.db.execute("INSERT INTO conversation_log (at, user, session, text, intent, confidence, reply, outcome) "
+                        "VALUES (:at, :user, :session, :text, :intent, :confidence, :reply, :outcome)", row)
+
+
+@contextmanager
+def _nolock() -> Iterator[None]:
+    yield

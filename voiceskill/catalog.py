@@ -1,0 +1,174 @@
+"""A store's assortment: loading and validating a catalog CSV (see spec/catalog.md)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import data
+from .errors import CatalogError
+
+REQUIRED_COLUMNS = ("id", "name", "unit")
+KNOWN_COLUMNS = ("id", "name", "synonyms", "family", "category", "unit", "size", "price")
+ID_RE = re.compile(r"^[a-z0-9-]+$")
+SIZE_RE = re.compile(r"^(\d+(?:[.,]\d+)?)\s*([a-z]+)$")
+PRICE_RE = re.compile(r"^\d+(?:\.\d{1,2})?$")
+DEFAULT_CATALOG = Path(__file__).resolve().parent.parent / "catalog" / "products.csv"
+
+
+@dataclass(frozen=True)
+class Size:
+    """Amount in one sale unit, in a base measure (ml, g or pieces)."""
+
+    amount: float
+    unit: str
+    dimension: str
+    base: float
+
+    def __str__(self) -> str:
+        amount = int(self.amount) if self.amount == int(self.amount) else self.amount
+        return f"{amount} {self.unit}"
+
+
+@dataclass(frozen=True)
+class Product:
+    """One line of the catalog."""
+
+    id: str
+    name: str
+    unit: str
+    synonyms: tuple[str, ...] = ()
+    family: str = ""
+    category: str = ""
+    size: Size | None = None
+    price: float | None = None
+
+    def units_for(self, dimension: str, base_amount: float) -> int:
+        """Smallest whole number of sale units that covers a spoken measure."""
+        if self.size is None or self.size.dimension != dimension:
+            raise ValueError(f"{self.id} has no size in {dimension}")
+        return max(1, math.ceil(round(base_amount / self.size.base, 6)))
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "id": self.id, "name": self.name, "unit": self.unit,
+            "synonyms": list(self.synonyms), "family": self.family,
+            "category": self.category, "size": str(self.size) if self.size else "",
+            "price": self.price,
+        }
+
+
+@dataclass
+class Catalog:
+    """All products of one store, by id, in file order."""
+
+    products: dict[str, Product]
+    source: str = "<memory>"
+    families: dict[str, tuple[str, ...]] = field(init=False)
+
+    def __post_init__(self) -> None:
+        families: dict[str, list[str]] = {}
+        for product in self.products.values():
+            if product.family:
+                families.setdefault(product.family, []).append(product.id)
+        self.families = {word: tuple(ids) for word, ids in families.items()}
+
+    def __getitem__(self, product_id: str) -> Product:
+        return self.products[product_id]
+
+    def __contains__(self, product_id: object) -> bool:
+        return product_id in self.products
+
+    def __iter__(self):
+        return iter(self.products.values())
+
+    def __len__(self) -> int:
+        return len(self.products)
+
+
+def parse_size(text: str) -> Size:
+    """Parse ``1 l``, ``500 g``, ``6 stuks``; raise ValueError on anything else."""
+    match = SIZE_RE.match(text.strip().lower())
+    units = data.load("units")["size_units"]
+    if not match or match.group(2) not in units:
+        raise ValueError(f"bad size {text!r} (expected a number and one of {', '.join(units)}, e.g. '500 g')")
+    amount = float(match.group(1).replace(",", "."))
+    if amount <= 0:
+        raise ValueError(f"bad size {text!r}: the amount must be positive")
+    spec = units[match.group(2)]
+    return Size(amount, match.group(2), spec["dimension"], amount * spec["factor"])
+
+
+def _product_from_row(row: dict[str, str]) -> Product:
+    """Validate one CSV row; raise ValueError naming the problem."""
+    for column in REQUIRED_COLUMNS:
+        if not (row.get(column) or "").strip():
+            raise ValueError(f"empty required column '{column}'")
+    product_id = row["id"].strip()
+    if not ID_RE.match(product_id):
+        raise ValueError(f"bad id {product_id!r} (use lowercase letters, digits and '-')")
+    unit = row["unit"].strip().lower()
+    sale_units = data.load("units")["sale_units"]
+    if unit not in sale_units:
+        raise ValueError(f"unknown unit {unit!r} (known: {', '.join(sale_units)})")
+    price_text = (row.get("price") or "").strip()
+    if price_text and not PRICE_RE.match(price_text):
+        raise ValueError(f"bad price {price_text!r} (euros with a dot decimal, e.g. 1.19)")
+    size_text = (row.get("size") or "").strip()
+    synonyms = tuple(s.strip().lower() for s in (row.get("synonyms") or "").split("|") if s.strip())
+    return Product(
+        id=product_id,
+        name=row["name"].strip(),
+        unit=unit,
+        synonyms=synonyms,
+        family=(row.get("family") or "").strip().lower(),
+        category=(row.get("category") or "").strip().lower(),
+        size=parse_size(size_text) if size_text else None,
+        price=float(price_text) if price_text else None,
+    )
+
+
+def parse_catalog(text: str, source: str = "<text>") -> Catalog:
+    """Parse catalog CSV text; all or nothing, errors name source and line."""
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    missing = [c for c in REQUIRED_COLUMNS if c not in header]
+    if missing:
+        raise CatalogError(source, 1, f"missing column {', '.join(missing)} (header needs {', '.join(REQUIRED_COLUMNS)})")
+    reader.fieldnames = header
+    products: dict[str, Product] = {}
+    for row in reader:
+        line = reader.line_num
+        if None in row:
+            raise CatalogError(source, line, "more fields than the header has columns")
+        if not any((v or "").strip() for v in row.values()):
+            continue
+        try:
+            product = _product_from_row(row)
+        except ValueError as exc:
+            raise CatalogError(source, line, str(exc)) from None
+        if product.id in products:
+            raise CatalogError(source, line, f"duplicate id {product.id!r}")
+        products[product.id] = product
+    if not products:
+        raise CatalogError(source, None, "no products (the file has only a header or is empty)")
+    return Catalog(products, source)
+
+
+def load_catalog(path: str | os.PathLike[str] | None = None) -> Catalog:
+    """Load a catalog CSV; ``None`` means $VOICESKILL_CATALOG or the built-in one."""
+    chosen = Path(path or os.environ.get("VOICESKILL_CATALOG") or DEFAULT_CATALOG)
+    try:
+        text = chosen.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise CatalogError(str(chosen), None, "file not found (pass --catalog PATH to a catalog CSV)") from None
+    except UnicodeDecodeError as exc:
+        raise CatalogError(str(chosen), None, f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    except OSError as exc:
+        raise CatalogError(str(chosen), None, f"cannot read: {exc.strerror}") from None
+    return parse_catalog(text, str(chosen))

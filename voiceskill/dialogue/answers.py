@@ -1,0 +1,129 @@
+"""Answers to the assistant's questions: a choice, `ja`/`nee`, or help in between."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..nlu.items import Quantity
+from ..reply import Reply, join, money, render
+from ..reply.render import name_phrase
+from .state import ACTION_INTENTS, Pending, Planned
+
+if TYPE_CHECKING:
+    from .turn import Turn
+
+ANYTIME = frozenset({"help", "cancel", "handover"})
+
+
+def answer(turn: "Turn", pending: Pending) -> bool:
+    """Handle the answer to ``pending``; False hands the turn to the normal intents."""
+    intent = turn.u.intent
+    if intent in ANYTIME:
+        return _anytime(turn, pending, intent)
+    if pending.kind == "choose":
+        return _choose(turn, pending)
+    if intent == "yes":
+        _on_yes(turn, pending)
+    elif intent == "no":
+        _on_no(turn, pending)
+    elif intent == "fallback":
+        _missed(turn, pending)
+    else:
+        return False
+    return True
+
+
+def _anytime(turn: "Turn", pending: Pending, intent: str) -> bool:
+    """`help` keeps the question open and asks it again; cancel and handover drop it."""
+    turn.state.misses = 0
+    if intent == "help":
+        turn.say("help")
+        turn.state.pending = pending
+        turn.replies.append(Reply.from_dict(pending.question))
+    elif intent == "cancel":
+        turn.say("cancelled")
+    else:
+        turn.handover()
+    return True
+
+
+def _next_question(turn: "Turn", pending: Pending) -> None:
+    if pending.queue:
+        turn.ask(pending.queue)
+
+
+def _choose(turn: "Turn", pending: Pending) -> bool:
+    """`de tweede`, `volle`, `de halfvolle melk`: pick one of the options."""
+    u = turn.u
+    picked = None
+    if u.ordinal is not None and u.intent in ("fallback", "add_item", "yes"):
+        index = u.ordinal - 1 if u.ordinal > 0 else len(pending.options[:3]) - 1
+        picked = pending.options[index] if 0 <= index < min(3, len(pending.options)) else None
+    if picked is None and u.intent not in ("yes", "no"):
+        picked = turn.matcher.choose(list(u.words), tuple(pending.options))
+    if picked:
+        turn.state.misses = 0
+        turn.intent = ACTION_INTENTS[pending.action]
+        quantity = Quantity.from_dict(pending.quantity) if pending.quantity else Quantity()
+        said = [i for i in u.items if i.quantity.explicit]
+        quantity = said[0].quantity if said else quantity
+        if pending.action == "remove" and not quantity.explicit:
+            units = None
+        else:
+            units = quantity.sale_units(turn.catalog[picked])
+        turn.execute([Planned(picked, pending.action, units, quantity.measure)])
+        _next_question(turn, pending)
+        return True
+    if u.intent in ("add_item", "remove_item", "set_quantity", "read_cart", "cart_total",
+                    "clear_cart", "checkout", "undo", "goodbye"):
+        return False
+    _missed(turn, pending)
+    return True
+
+
+def _missed(turn: "Turn", pending: Pending) -> None:
+    """Not an answer: ask again differently each time, then offer a colleague."""
+    pending.misses += 1
+    turn.state.misses = 0
+    if pending.kind == "offer_handover":
+        turn.handover()
+        return
+    if pending.misses >= 3:
+        turn.ask([Pending("offer_handover", render("handover_offer", asks=True).to_dict())])
+        return
+    turn.state.pending = pending
+    if pending.kind == "choose":
+        options = join([name_phrase(turn.catalog[p]) for p in pending.options[:3]], "or")
+        key = "which_retry" if pending.misses == 1 else "which_choice"
+        turn.replies.append(render(key, asks=True, options=options))
+        return
+    question = Reply.from_dict(pending.question)
+    prefix = render("fallback_1") if pending.misses == 1 else Reply("Zeg ja of nee.", "Zeg ja of nee.")
+    turn.replies.append(prefix + question)
+
+
+def _on_yes(turn: "Turn", pending: Pending) -> None:
+    from .engine import CartOp
+
+    if pending.kind == "confirm":
+        turn.execute(pending.planned)
+    elif pending.kind == "confirm_clear":
+        for pid in list(turn.cart):
+            turn.set_quantity_op(pid, turn.cart[pid], 0, Planned(pid, "remove", None))
+        turn.say("clear_done")
+    elif pending.kind == "confirm_checkout":
+        total = turn.total()[0]
+        turn.ops.append(CartOp("checkout"))
+        turn.cart.clear()
+        turn.outcome = "order"
+        turn.say("checkout_done", total=money(total))
+    elif pending.kind == "offer_handover":
+        turn.handover()
+    _next_question(turn, pending)
+
+
+def _on_no(turn: "Turn", pending: Pending) -> None:
+    key = {"confirm": "not_added", "confirm_clear": "clear_kept", "confirm_checkout": "checkout_kept",
+           "offer_handover": "handover_declined"}[pending.kind]
+    turn.say(key)
+    _next_question(turn, pending)

@@ -1,0 +1,364 @@
+"""One turn of the dialogue: the handlers for each intent and for answers to questions."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Callable
+
+from ..nlu.items import ItemRequest, Quantity
+from ..nlu.matcher import ACCEPT, SUGGEST
+from ..nlu.understand import Understanding
+from ..reply import Phrase, Reply, cart_phrase, item_phrase, join, money, render
+from ..reply.render import count_phrase, name_phrase
+from .state import ACTION_INTENTS, Change, DialogueState, Pending, Planned
+
+if TYPE_CHECKING:
+    from .engine import CartView, Decision, Dialogue
+
+CONFIRM_BELOW = 0.75
+MAX_OPTIONS = 3
+COMMANDS = frozenset({"add_item", "remove_item", "set_quantity", "read_cart", "cart_total",
+                      "clear_cart", "checkout", "undo", "goodbye", "greet"})
+
+
+class Turn:
+    """Works out one turn; collects cart operations and reply parts."""
+
+    def __init__(self, dialogue: "Dialogue", state: DialogueState, u: Understanding, cart: "CartView") -> None:
+        self.catalog = dialogue.catalog
+        self.matcher = dialogue.matcher
+        self.state = state
+        self.u = u
+        self.cart = dict(cart.items)
+        self.undo_batch = cart.undo
+        self.ops: list = []
+        self.replies: list[Reply] = []
+        self.intent = u.intent
+        self.outcome = ""
+
+    # -- running -------------------------------------------------------------
+
+    def run(self) -> "Decision":
+        from .engine import Decision
+
+        previous = self.state.last_changes
+        self.state.last_changes = []
+        pending, self.state.pending = self.state.pending, None
+        if not (pending and self.answer(pending)):
+            self.handle(previous)
+        first_turn = self.state.turns == 0
+        self.state.turns += 1
+        reply = self.reply()
+        if first_turn and self.intent != "greet":
+            reply = render("intro") + reply
+        return Decision(self.intent, reply, self.ops, self.state, self.outcome or self._outcome(reply), self.cart)
+
+    def reply(self) -> Reply:
+        reply = Reply("", "")
+        for part in self.replies:
+            reply = reply + part
+        return reply
+
+    def _outcome(self, reply: Reply) -> str:
+        if self.state.ended:
+            return "ended"
+        if self.ops:
+            return "changed"
+        return "asked" if reply.asks else ("fallback" if self.intent == "fallback" else "answered")
+
+    def say(self, key: str, **parts: Phrase | str) -> None:
+        self.replies.append(render(key, **parts))
+
+    def ask(self, questions: list[Pending]) -> None:
+        """Ask the first question; the rest wait in its queue."""
+        if not questions:
+            return
+        first = questions[0]
+        first.queue = questions[1:] + first.queue
+        self.state.pending = first
+        self.replies.append(Reply.from_dict(first.question))
+
+    def handle(self, previous: list[Change]) -> None:
+        handlers: dict[str, Callable[[], None]] = {
+            "add_item": lambda: self.add(previous), "remove_item": self.remove,
+            "set_quantity": lambda: self.set_quantity(previous), "read_cart": self.read_cart,
+            "cart_total": self.cart_total, "clear_cart": self.clear_cart, "checkout": self.checkout,
+            "undo": self.undo, "help": lambda: self.say("help"), "handover": self.handover,
+            "yes": lambda: self.say("nothing_pending"), "no": lambda: self.say("nothing_pending"),
+            "cancel": lambda: self.say("cancelled"), "goodbye": self.goodbye,
+            "greet": lambda: self.say("greet"), "fallback": self.fallback,
+        }
+        if self.intent != "fallback":
+            self.state.misses = 0
+        handlers[self.intent]()
+
+    # -- cart changes --------------------------------------------------------
+
+    def execute(self, planned: list[Planned]) -> None:
+        """Carry out planned actions and say what was done, grouped by action."""
+        said: dict[str, list[Phrase]] = {}
+        for plan in planned:
+            product = self.catalog[plan.product_id]
+            before = self.cart.get(plan.product_id, 0)
+            if plan.action == "add":
+                after, shown = before + (plan.units or 1), plan.units or 1
+            elif plan.action == "remove":
+                after = 0 if plan.units is None else max(0, before - plan.units)
+                shown = before - after
+            else:
+                after = shown = plan.units or 0
+            key = "removed" if plan.action == "set" and after == 0 else plan.action
+            shown = before if key == "removed" and plan.action == "set" else shown
+            self.set_quantity_op(plan.product_id, before, after, plan)
+            said.setdefault(key, []).append(item_phrase(product, shown, plan.measure))
+        for key, phrases in said.items():
+            self.say({"add": "added", "remove": "removed", "removed": "removed", "set": "set"}[key],
+                     items=join(phrases))
+        if len(planned) == 1 and planned[0].action == "add":
+            total = self.cart.get(planned[0].product_id, 0)
+            if total != planned[0].units:
+                self.say("added_now", items=item_phrase(self.catalog[planned[0].product_id], total))
+
+    def set_quantity_op(self, product_id: str, before: int, after: int, plan: Planned) -> None:
+        from .engine import CartOp
+
+        if after:
+            self.cart[product_id] = after
+        else:
+            self.cart.pop(product_id, None)
+        self.ops.append(CartOp("set", product_id, after))
+        self.state.last_changes.append(Change(product_id, before, after, plan.action, plan.units))
+        self.state.last_product = product_id
+
+    def units(self, product_id: str, quantity: Quantity) -> int:
+        return quantity.sale_units(self.catalog[product_id])
+
+    # -- questions -----------------------------------------------------------
+
+    def choose_question(self, options: tuple[str, ...] | list[str], family: str, action: str,
+                        quantity: Quantity, from_cart: bool = False) -> Pending:
+        shown = join([name_phrase(self.catalog[p]) for p in options[:MAX_OPTIONS]], "or")
+        key = "which_cart" if from_cart else ("which_more" if len(options) > MAX_OPTIONS else "which")
+        question = render(key, asks=True, family=family, options=shown)
+        return Pending("choose", question.to_dict(), action, list(options), quantity.to_dict(), family)
+
+    def confirm_question(self, planned: list[Planned], key: str, **parts: Phrase | str) -> Pending:
+        question = render(key, asks=True, **parts)
+        return Pending("confirm", question.to_dict(), planned=planned)
+
+    def heard_question(self, planned: list[Planned]) -> Pending:
+        phrases = [item_phrase(self.catalog[p.product_id], p.units or 1, p.measure) for p in planned]
+        return self.confirm_question(planned, "confirm_heard", items=join(phrases))
+
+    def answer(self, pending: Pending) -> bool:
+        """Handle the answer to ``pending``; False when the turn is a new command instead."""
+        from .answers import answer
+
+        return answer(self, pending)
+
+    # -- intents -------------------------------------------------------------
+
+    def add(self, previous: list[Change]) -> None:
+        if self.u.repair and previous:
+            self.repair_product(previous[-1])
+            return
+        if not self.u.items:
+            self.more_of_last(self.u.quantity or Quantity(1))
+            return
+        planned: list[Planned] = []
+        questions: list[Pending] = []
+        for item in self.u.items:
+            self.plan_add(item, planned, questions)
+        uncertain = self.u.confidence < CONFIRM_BELOW or any(
+            i.quantity.confidence < CONFIRM_BELOW for i in self.u.items)
+        if planned and uncertain:
+            questions.insert(0, self.heard_question(planned))
+            planned = []
+        self.execute(planned)
+        self.ask(questions)
+
+    def plan_add(self, item: ItemRequest, planned: list[Planned], questions: list[Pending]) -> None:
+        match = item.match
+        if match is None or match.confidence < SUGGEST:
+            self.say("unknown", product=item.words or item.said)
+        elif match.confidence < ACCEPT:
+            pid = match.product_ids[0]
+            plan = [Planned(pid, "add", self.units(pid, item.quantity), item.quantity.measure)]
+            questions.append(self.confirm_question(plan, "unknown_suggest", product=item.words,
+                                                   suggestion=name_phrase(self.catalog[pid])))
+        elif len(match.product_ids) > 1:
+            family = match.family or match.said
+            questions.append(self.choose_question(match.product_ids, family, "add", item.quantity))
+        else:
+            pid = match.product_ids[0]
+            planned.append(Planned(pid, "add", self.units(pid, item.quantity), item.quantity.measure))
+
+    def more_of_last(self, quantity: Quantity) -> None:
+        pid = self.state.last_product
+        if not pid or pid not in self.catalog:
+            self.say("no_product")
+            return
+        self.execute([Planned(pid, "add", self.units(pid, quantity), quantity.measure)])
+
+    def in_cart(self, item: ItemRequest, action: str) -> str | Pending | None:
+        """The cart product an item names, a question when several fit, or None."""
+        match = item.match
+        if match is None or match.confidence < SUGGEST:
+            self.say("not_in_cart", product=item.words or item.said)
+            return None
+        inside = [p for p in match.product_ids if p in self.cart]
+        if len(inside) == 1:
+            return inside[0]
+        if len(inside) > 1:
+            return self.choose_question(inside, match.family or match.said, action, item.quantity, True)
+        if action == "set" and match.resolved:
+            return match.product_ids[0]
+        if action == "set" and match.ambiguous:
+            return self.choose_question(match.product_ids, match.family or match.said, action, item.quantity)
+        shown = name_phrase(self.catalog[match.product_ids[0]]) if match.resolved else (match.family or match.said)
+        self.say("not_in_cart", product=shown)
+        return None
+
+    def remove(self) -> None:
+        planned: list[Planned] = []
+        questions: list[Pending] = []
+        for item in self.u.items:
+            target = self.in_cart(item, "remove")
+            if isinstance(target, Pending):
+                questions.append(target)
+            elif target:
+                units = self.units(target, item.quantity) if item.quantity.explicit else None
+                planned.append(Planned(target, "remove", units, item.quantity.measure))
+        self.execute(planned)
+        self.ask(questions)
+
+    def set_quantity(self, previous: list[Change]) -> None:
+        quantity = self.u.quantity
+        if self.u.repair and previous:
+            self.repair_number(previous[-1], quantity or Quantity(1))
+            return
+        target: str | Pending | None = self.state.last_product or None
+        if self.u.items:
+            item = self.u.items[0]
+            quantity = item.quantity if item.quantity.explicit else quantity
+            target = self.in_cart(item, "set")
+            if target is None:
+                return
+        if isinstance(target, Pending):
+            target.quantity = (quantity or Quantity(1)).to_dict()
+            self.ask([target])
+        elif not target or target not in self.catalog or quantity is None:
+            self.say("no_product")
+        else:
+            self.execute([Planned(target, "set", self.units(target, quantity), quantity.measure)])
+
+    def repair_number(self, change: Change, quantity: Quantity) -> None:
+        units = self.units(change.product_id, quantity)
+        after = {"add": change.before + units, "set": units}.get(change.action, max(0, change.before - units))
+        plan = Planned(change.product_id, change.action, units, quantity.measure)
+        self.set_quantity_op(change.product_id, self.cart.get(change.product_id, 0), after, plan)
+        self.say("set", items=item_phrase(self.catalog[change.product_id], after))
+
+    def repair_product(self, change: Change) -> None:
+        item = self.u.items[0]
+        if not (item.match and item.match.resolved) or change.action == "remove":
+            self.add([])
+            return
+        new = item.match.product_ids[0]
+        if new == change.product_id:
+            self.say("set", items=item_phrase(self.catalog[new], self.cart.get(new, 0)))
+            return
+        delta = change.after - change.before if change.action == "add" else change.after
+        units = self.units(new, item.quantity) if item.quantity.explicit else max(1, delta)
+        old_product = self.catalog[change.product_id]
+        self.set_quantity_op(change.product_id, change.after, change.before, Planned(change.product_id, "set", change.before))
+        before = self.cart.get(new, 0)
+        self.set_quantity_op(new, before, before + units, Planned(new, "add", units))
+        self.say("replaced", old=item_phrase(old_product, max(1, delta)), new=item_phrase(self.catalog[new], units))
+
+    def read_cart(self) -> None:
+        if not self.cart:
+            self.say("cart_empty")
+        else:
+            self.say("cart_read", items=cart_phrase(self.catalog, self.cart))
+
+    def total(self) -> tuple[float, list[str]]:
+        priced = [(pid, q) for pid, q in self.cart.items() if self.catalog[pid].price is not None]
+        unpriced = [pid for pid in self.cart if self.catalog[pid].price is None]
+        return round(sum(self.catalog[pid].price * q for pid, q in priced), 2), unpriced
+
+    def cart_total(self) -> None:
+        total, unpriced = self.total()
+        if not self.cart:
+            self.say("total_empty", total=money(0))
+        elif unpriced:
+            self.say("total_unpriced", total=money(total),
+                     items=join([name_phrase(self.catalog[p]) for p in unpriced]))
+        else:
+            self.say("total", total=money(total))
+
+    def item_count(self) -> Phrase:
+        return count_phrase(sum(self.cart.values()))
+
+    def clear_cart(self) -> None:
+        if not self.cart:
+            self.say("already_empty")
+            return
+        question = render("clear_ask", asks=True, count=self.item_count())
+        self.ask([Pending("confirm_clear", question.to_dict())])
+
+    def checkout(self) -> None:
+        if not self.cart:
+            self.say("checkout_empty")
+            return
+        question = render("checkout_ask", asks=True, total=money(self.total()[0]), count=self.item_count())
+        self.ask([Pending("confirm_checkout", question.to_dict())])
+
+    def undo(self) -> None:
+        from .engine import CartOp
+
+        if not self.undo_batch:
+            self.say("undo_nothing")
+            return
+        parts: list[Phrase] = []
+        for pid, before, _after in self.undo_batch:
+            if pid not in self.catalog:
+                continue
+            if before:
+                self.cart[pid] = before
+                parts.append(_inline(render("undo_back", items=item_phrase(self.catalog[pid], before))))
+            else:
+                self.cart.pop(pid, None)
+                parts.append(_inline(render("undo_gone", product=name_phrase(self.catalog[pid]))))
+        self.ops.append(CartOp("undo"))
+        if len(parts) > 2 and self.cart:
+            self.say("undo_many", items=cart_phrase(self.catalog, self.cart))
+        else:
+            self.say("undo_done", items=join(parts))
+
+    def handover(self) -> None:
+        self.state.handed_over = True
+        self.outcome = "handover"
+        self.say("handover")
+
+    def goodbye(self) -> None:
+        self.state.ended = True
+        self.state.pending = None
+        self.say("goodbye")
+
+    def fallback(self) -> None:
+        self.state.misses += 1
+        if self.state.misses == 1:
+            self.say("fallback_1")
+        elif self.state.misses == 2:
+            self.say("fallback_2")
+        else:
+            self.state.misses = 0
+            self.ask([Pending("offer_handover", render("handover_offer", asks=True).to_dict())])
+
+
+def _inline(reply: Reply) -> Phrase:
+    """A rendered sentence as a phrase inside another: no capital, no full stop."""
+    def inner(text: str) -> str:
+        return text[:1].lower() + text[1:].rstrip(".")
+
+    return Phrase(inner(reply.text), inner(reply.speech))

@@ -1,0 +1,167 @@
+"""Items in an utterance: split `twee bananen en een komkommer`, read each quantity."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+
+from .. import data
+from ..catalog import Product
+from .matcher import ProductMatch, ProductMatcher
+from .morphology import stopwords
+from .numbers import parse_number
+
+SEPARATORS = frozenset({"en", "plus", "&", "enne"})
+LEADING = frozenset({"de", "het", "die", "dat", "maar", "ook", "nog", "er", "dan", "toch", "wel",
+                     "mij", "me", "graag", "even", "van", "ons", "weer"})
+TIMES = frozenset({"keer", "x", "maal"})
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """A spoken amount: `twee pakken`, `anderhalve liter`, `twaalf`, or nothing."""
+
+    number: float | None = None
+    """The number said, or None when none was (the default 1 then applies)."""
+    container: str | None = None
+    """A sale unit named (`pak`), singular."""
+    measure: str | None = None
+    """`volume`, `mass` or `count` when a measure word was said."""
+    base: float = 0.0
+    """The measure per 1 in base units (ml, g, pieces)."""
+    confidence: float = 1.0
+    """How sure the recogniser was of the number."""
+
+    @property
+    def explicit(self) -> bool:
+        return self.number is not None
+
+    def sale_units(self, product: Product) -> int:
+        """Whole sale units of ``product``, by the measure rule of spec/catalog.md."""
+        number = 1.0 if self.number is None else self.number
+        size = product.size
+        if size and self.measure and size.dimension == self.measure:
+            return product.units_for(self.measure, number * self.base)
+        counts_pieces = self.measure is None and self.number is not None and self.container != product.unit
+        if size and size.dimension == "count" and counts_pieces and product.unit != "stuk":
+            return product.units_for("count", number)
+        return max(1, math.ceil(round(number, 6)))
+
+    def to_dict(self) -> dict[str, object]:
+        return {"number": self.number, "container": self.container, "measure": self.measure,
+                "base": self.base, "confidence": self.confidence}
+
+    @classmethod
+    def from_dict(cls, raw: dict) -> "Quantity":
+        return cls(**raw)
+
+
+@dataclass(frozen=True)
+class ItemRequest:
+    """One product the shopper named, with its quantity."""
+
+    said: str
+    """All words of the item, quantity included."""
+    quantity: Quantity
+    match: ProductMatch | None
+    """None when no product fits the words."""
+    words: str = ""
+    """The words that should name the product (`fiets` in `twee fietsen`)."""
+
+
+@lru_cache(maxsize=1)
+def _unit_words() -> tuple[dict[str, str], dict[str, tuple[str, float]]]:
+    units = data.load("units")
+    containers = {word: unit for unit, spec in units["sale_units"].items() for word in spec["spoken"]}
+    measures = {word: (dim, float(base)) for word, (dim, base) in units["measures"].items()}
+    return containers, measures
+
+
+def read_quantity(words: list[str], start: int = 0) -> tuple[Quantity | None, int]:
+    """Quantity at ``words[start]``: number, `keer`, then a container or measure word."""
+    containers, measures = _unit_words()
+    i = start
+    number = parse_number(words, i)
+    value = None
+    if number:
+        value, used = number
+        i += used
+        if i < len(words) and words[i] in TIMES:
+            i += 1
+    if i < len(words) and words[i] in measures and (value is not None or words[i] not in ("l", "g")):
+        dim, base = measures[words[i]]
+        return Quantity(value, measure=dim, base=base), i + 1 - start
+    if i < len(words) and words[i] in containers:
+        return Quantity(value, container=containers[words[i]]), i + 1 - start
+    if value is None:
+        return None, 0
+    return Quantity(value), i - start
+
+
+def is_quantity_only(words: list[str]) -> Quantity | None:
+    """`vier`, `er vier`, `vier pakken`: a quantity and nothing else."""
+    content = [w for w in words if w not in LEADING]
+    quantity, used = read_quantity(content)
+    return quantity if quantity and used == len(content) else None
+
+
+class ItemReader:
+    """Reads the product phrases of an utterance against one catalog."""
+
+    def __init__(self, matcher: ProductMatcher) -> None:
+        self.matcher = matcher
+
+    def _protected(self, words: list[str], k: int) -> bool:
+        """True when `en` at ``k`` is part of a product name (`peper en zout`)."""
+        for length in (3, 4, 5):
+            for start in range(max(0, k - length + 2), k):
+                span = words[start:start + length]
+                if len(span) == length and self.matcher._lookup(span):
+                    return True
+        return False
+
+    def split(self, words: list[str]) -> list[list[str]]:
+        """Split at `en`/`plus` and where a new number starts after product words."""
+        chunks: list[list[str]] = [[]]
+        for k, word in enumerate(words):
+            if word in SEPARATORS and not self._protected(words, k):
+                chunks.append([])
+                continue
+            current = chunks[-1]
+            has_product_word = any(w not in stopwords() and parse_number([w]) is None
+                                   and read_quantity([w])[0] is None for w in current)
+            if has_product_word and parse_number(words, k):
+                chunks.append([])
+            chunks[-1].append(word)
+        return [c for c in chunks if c]
+
+    def read_chunk(self, words: list[str]) -> ItemRequest:
+        i = 0
+        while i < len(words) - 1 and words[i] in LEADING:
+            i += 1
+        quantity, used = read_quantity(words, i)
+        rest = words[i + used:]
+        if quantity is None and len(rest) >= 2:
+            for j in range(len(rest) - 1, 0, -1):
+                tail, tail_used = read_quantity(rest, j)
+                if tail and j + tail_used == len(rest):
+                    quantity, rest = tail, rest[:j]
+                    break
+        while rest and rest[0] in ("van", "aan", "met"):
+            rest = rest[1:]
+        match = self.matcher.match(rest) if rest else None
+        return ItemRequest(" ".join(words), quantity or Quantity(), match, " ".join(rest))
+
+    def read(self, words: list[str]) -> list[ItemRequest]:
+        """All item requests; a bare quantity joins the item before it (`melk, twee pakken`)."""
+        items: list[ItemRequest] = []
+        for chunk in self.split(words):
+            item = self.read_chunk(chunk)
+            if item.match is None and items and items[-1].match and not items[-1].quantity.explicit \
+                    and is_quantity_only(chunk):
+                last = items[-1]
+                items[-1] = ItemRequest(f"{last.said} {item.said}", item.quantity, last.match, last.words)
+                continue
+            items.append(item)
+        return items

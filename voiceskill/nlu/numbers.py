@@ -1,0 +1,69 @@
+"""Dutch numbers as shoppers and speech recognisers say them."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from .. import data
+
+
+@lru_cache(maxsize=1)
+def _tables() -> tuple[dict[str, float], list[tuple[tuple[str, ...], float]], dict[str, int]]:
+    raw = data.load("numbers")
+    simple: dict[str, float] = {}
+    for group in ("units", "teens", "tens"):
+        simple.update({k: float(v) for k, v in raw[group].items()})
+    phrases = sorted(((tuple(k.split()), float(v)) for k, v in raw["phrases"].items()),
+                     key=lambda item: -len(item[0]))
+    return simple, phrases, dict(raw["ordinals"])
+
+
+@lru_cache(maxsize=4096)
+def word_value(word: str) -> float | None:
+    """Value of one number word or numeral: `drie`, `eenentwintig`, `honderdtwee`, `2`, `1.5`."""
+    if re.fullmatch(r"\d+(?:\.\d+)?", word):
+        return float(word)
+    simple, _, _ = _tables()
+    if word in simple:
+        return simple[word]
+    raw = data.load("numbers")
+    for big, factor in ((raw["thousand"], 1000), (raw["hundred"], 100)):
+        head, found, tail = word.partition(big)
+        if found:
+            mult = 1.0 if head in ("", "een") else word_value(head)
+            if tail.startswith("en") and word_value(tail) is None:
+                tail = tail[2:]
+            rest = word_value(tail) if tail else 0.0
+            if mult is not None and rest is not None and rest < factor:
+                return mult * factor + rest
+            return None
+    units = {k: v for k, v in raw["units"].items() if 0 < v < 10 and k != "eentje"}
+    match = re.fullmatch(r"([a-z]+?)en(twintig|dertig|veertig|vijftig|zestig|zeventig|tachtig|negentig)", word)
+    if match and match.group(1) in units:
+        return float(units[match.group(1)]) + simple[match.group(2)]
+    return None
+
+
+def parse_number(words: list[str], start: int = 0) -> tuple[float, int] | None:
+    """Number at ``words[start]``: (value, words used), phrases like `een paar` first."""
+    _, phrases, _ = _tables()
+    for phrase, value in phrases:
+        if tuple(words[start:start + len(phrase)]) == phrase:
+            # "een half brood" is half; "een halve liter" too; "een paar" is two.
+            return value, len(phrase)
+    if start < len(words):
+        value = word_value(words[start])
+        if value is not None:
+            return value, 1
+    return None
+
+
+def parse_ordinal(words: list[str]) -> int | None:
+    """1-based position named by `de eerste`, `nummer twee`, `de laatste` (-1)."""
+    _, _, ordinals = _tables()
+    text = " ".join(words)
+    for phrase, position in sorted(ordinals.items(), key=lambda item: -len(item[0])):
+        if re.search(rf"(?:^| ){re.escape(phrase)}(?: |$)", text):
+            return int(position)
+    return None

@@ -1,0 +1,192 @@
+"""Replaying written conversations (spec/scenarios.md) and checking every expectation."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .assistant import Assistant, TurnResult
+from .cart import CartStore
+from .catalog import load_catalog
+from .errors import ScenarioError, VoiceskillError
+
+EXPECT_KEYS = frozenset({"cart", "intent", "asks", "reply_contains", "reply_excludes",
+                         "transcript_contains", "ended"})
+
+Transcriber = Callable[[Path], tuple[str, float]]
+"""Audio file -> (transcript, confidence); supplied by the speech stage."""
+
+
+@dataclass(frozen=True)
+class TurnSpec:
+    """One turn of a scenario: typed text or a WAV file, and what must hold after it."""
+
+    say: str | None
+    audio: Path | None
+    expect: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Scenario:
+    path: Path
+    name: str
+    catalog: Path | None
+    turns: tuple[TurnSpec, ...]
+
+
+@dataclass
+class TurnOutcome:
+    number: int
+    said: str
+    transcript: str
+    result: TurnResult | None
+    failures: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"turn": self.number, "input": self.said, "transcript": self.transcript,
+                               "failures": self.failures}
+        if self.result:
+            out.update(intent=self.result.intent, reply=self.result.reply.text, asks=self.result.asks,
+                       ended=self.result.ended, cart=self.result.cart)
+        return out
+
+
+@dataclass
+class ScenarioResult:
+    path: Path
+    name: str
+    turns: list[TurnOutcome] = field(default_factory=list)
+    error: str = ""
+
+    @property
+    def passed(self) -> bool:
+        return not self.error and all(not t.failures for t in self.turns)
+
+    def failure_lines(self) -> list[str]:
+        if self.error:
+            return [f"{self.path}: {self.error}"]
+        return [f"{self.path}: turn {t.number} ({t.said!r}): {f}" for t in self.turns for f in t.failures]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"file": str(self.path), "name": self.name, "passed": self.passed, "error": self.error,
+                "turns": [t.to_dict() for t in self.turns]}
+
+
+def find_scenarios(paths: Iterable[str | Path]) -> list[Path]:
+    """Scenario files among ``paths``: files as given, folders searched for *.yaml."""
+    found: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            found.extend(sorted(p for p in path.rglob("*.yaml") if p.is_file()))
+        elif path.is_file():
+            found.append(path)
+        else:
+            raise ScenarioError(f"{path}: no such file or folder")
+    return found
+
+
+def _as_list(value: Any) -> list[str]:
+    return [str(v) for v in value] if isinstance(value, list) else [str(value)]
+
+
+def load_scenario(path: Path) -> Scenario:
+    """Parse and check one scenario file; ScenarioError names what is wrong."""
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise ScenarioError(f"cannot read scenario: {exc}") from None
+    if not isinstance(raw, dict) or not raw.get("name") or not isinstance(raw.get("turns"), list):
+        raise ScenarioError("not a scenario (needs 'name' and a list of 'turns')")
+    turns = []
+    for number, turn in enumerate(raw["turns"], 1):
+        if not isinstance(turn, dict) or ("say" in turn) == ("audio" in turn):
+            raise ScenarioError(f"turn {number} needs exactly one of 'say' or 'audio'")
+        expect = turn.get("expect") or {}
+        unknown = set(expect) - EXPECT_KEYS
+        if unknown:
+            raise ScenarioError(f"turn {number}: unknown expect key(s) {', '.join(sorted(unknown))} "
+                                f"(known: {', '.join(sorted(EXPECT_KEYS))})")
+        audio = path.parent / str(turn["audio"]) if "audio" in turn else None
+        say = None if turn.get("say") is None and audio else str(turn.get("say") or "")
+        turns.append(TurnSpec(say, audio, expect))
+    catalog = path.parent / str(raw["catalog"]) if raw.get("catalog") else None
+    return Scenario(path, str(raw["name"]), catalog, tuple(turns))
+
+
+def check(expect: dict[str, Any], result: TurnResult, transcript: str) -> list[str]:
+    """What of ``expect`` does not hold for this turn, one line each."""
+    failures: list[str] = []
+    reply = result.reply.text.lower()
+
+    def fail(key: str, wanted: Any, got: Any) -> None:
+        failures.append(f"expected {key} {wanted!r}, got {got!r}")
+
+    if "cart" in expect and {k: int(v) for k, v in (expect["cart"] or {}).items()} != result.cart:
+        fail("cart", expect["cart"] or {}, result.cart)
+    if "intent" in expect and expect["intent"] != result.intent:
+        fail("intent", expect["intent"], result.intent)
+    for key, actual in (("asks", result.asks), ("ended", result.ended)):
+        if key in expect and bool(expect[key]) != actual:
+            fail(key, bool(expect[key]), actual)
+    for wanted in _as_list(expect["reply_contains"]) if "reply_contains" in expect else []:
+        if wanted.lower() not in reply:
+            fail("reply to contain", wanted, result.reply.text)
+    for unwanted in _as_list(expect["reply_excludes"]) if "reply_excludes" in expect else []:
+        if unwanted.lower() in reply:
+            fail("reply without", unwanted, result.reply.text)
+    if "transcript_contains" in expect and str(expect["transcript_contains"]).lower() not in transcript.lower():
+        fail("transcript to contain", expect["transcript_contains"], transcript)
+    return failures
+
+
+class Runner:
+    """Runs scenarios; one assistant per catalog, a fresh empty cart per scenario."""
+
+    def __init__(self, catalog: str | Path | None = None, transcriber: Transcriber | None = None) -> None:
+        self.default_catalog = catalog
+        self.transcriber = transcriber
+        self.store = CartStore(":memory:")
+        self._assistants: dict[str, Assistant] = {}
+        self._count = 0
+
+    def assistant(self, catalog: Path | None) -> Assistant:
+        chosen = catalog or self.default_catalog
+        key = str(Path(chosen).resolve()) if chosen else ""
+        if key not in self._assistants:
+            self._assistants[key] = Assistant(load_catalog(chosen), self.store)
+        return self._assistants[key]
+
+    def run_file(self, path: Path) -> ScenarioResult:
+        try:
+            scenario = load_scenario(path)
+            assistant = self.assistant(scenario.catalog)
+        except VoiceskillError as exc:
+            return ScenarioResult(path, path.stem, error=str(exc))
+        self._count += 1
+        user = f"scenario-{self._count}"
+        result = ScenarioResult(path, scenario.name)
+        for number, spec in enumerate(scenario.turns, 1):
+            result.turns.append(self.run_turn(assistant, user, number, spec))
+        return result
+
+    def run_turn(self, assistant: Assistant, user: str, number: int, spec: TurnSpec) -> TurnOutcome:
+        said = spec.say if spec.say is not None else str(spec.audio)
+        if spec.audio is not None:
+            if self.transcriber is None:
+                return TurnOutcome(number, said, "", None, ["audio turns need a speech engine; none is configured"])
+            try:
+                transcript, confidence = self.transcriber(spec.audio)
+            except VoiceskillError as exc:
+                return TurnOutcome(number, said, "", None, [str(exc)])
+        else:
+            transcript, confidence = said, 1.0
+        turn = assistant.turn(transcript, user=user, confidence=confidence)
+        return TurnOutcome(number, said, transcript, turn, check(spec.expect, turn, transcript))
+
+    def run(self, paths: Iterable[str | Path]) -> list[ScenarioResult]:
+        return [self.run_file(p) for p in find_scenarios(paths)]
