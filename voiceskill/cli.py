@@ -43,11 +43,8 @@ def main() -> None:
     """
 
 
-def _print_turn(text: str, result, show_cart: bool, catalog) -> None:  # type: ignore[no-untyped-def]
-    click.echo(f"jij> {text}")
-    click.echo(f"sam> {result.reply.text}")
-    if show_cart:
-        click.echo(f"     [{result.intent}] mandje: {cart_phrase(catalog, result.cart).text or 'leeg'}")
+def _cart_line(catalog, items: dict[str, int]) -> str:  # type: ignore[no-untyped-def]
+    return f"mandje: {cart_phrase(catalog, items).text or 'leeg'}"
 
 
 @main.command()
@@ -71,12 +68,12 @@ def chat(user: str, catalog: str | None, db: str | None, show_cart: bool) -> Non
         if text.strip() in ("/stop", "/quit"):
             return
         if text.strip() in ("/mandje", "/cart"):
-            click.echo(f"     mandje: {cart_phrase(bot.catalog, bot.cart(user)).text or 'leeg'}")
+            click.echo(f"     {_cart_line(bot.catalog, bot.cart(user))}")
             continue
         result = bot.turn(text, user=user)
         click.echo(f"sam> {result.reply.text}")
         if show_cart:
-            click.echo(f"     [{result.intent}] mandje: {cart_phrase(bot.catalog, result.cart).text or 'leeg'}")
+            click.echo(f"     [{result.intent}] {_cart_line(bot.catalog, result.cart)}")
         if result.ended:
             return
 
@@ -95,7 +92,8 @@ def demo(catalog: str | None) -> None:
     click.echo(f"sam> {assistant.greeting().text}")
     for turn in result.turns:
         if turn.result:
-            _print_turn(turn.said, turn.result, True, assistant.catalog)
+            click.echo(f"jij> {turn.said}\nsam> {turn.result.reply.text}")
+            click.echo(f"     [{turn.result.intent}] {_cart_line(assistant.catalog, turn.result.cart)}")
     _report([result], as_json=False)
 
 

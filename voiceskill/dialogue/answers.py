@@ -67,11 +67,8 @@ def _choose(turn: "Turn", pending: Pending) -> bool:
         quantity = Quantity.from_dict(pending.quantity) if pending.quantity else Quantity()
         said = [i for i in u.items if i.quantity.explicit]
         quantity = said[0].quantity if said else quantity
-        if pending.action == "remove" and not quantity.explicit:
-            units = None
-        else:
-            units = quantity.sale_units(turn.catalog[picked])
-        turn.execute([Planned(picked, pending.action, units, quantity.measure)])
+        whole = pending.action == "remove" and not quantity.explicit
+        turn.execute([turn.plan(picked, pending.action, quantity, whole)])
         _next_question(turn, pending)
         return True
     if u.intent in ("add_item", "remove_item", "set_quantity", "read_cart", "cart_total",

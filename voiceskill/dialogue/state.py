@@ -18,7 +18,9 @@ class Planned:
     units: int | None
     """Sale units; None removes the product entirely."""
     measure: str | None = None
-    """The measure the shopper named, to echo it in the reply."""
+    """The measure the shopper named (`volume`), to echo it in the reply."""
+    amount: float | None = None
+    """How much of that measure, in base units (1500 for `anderhalve liter`)."""
 
 
 @dataclass

@@ -85,7 +85,7 @@ class Turn:
             "undo": self.undo, "help": lambda: self.say("help"), "handover": self.handover,
             "yes": lambda: self.say("nothing_pending"), "no": lambda: self.say("nothing_pending"),
             "cancel": lambda: self.say("cancelled"), "goodbye": self.goodbye,
-            "greet": lambda: self.say("greet"), "fallback": self.fallback,
+            "greet": lambda: self.say("greet"), "fallback": lambda: self.fallback(previous),
         }
         if self.intent != "fallback":
             self.state.misses = 0
@@ -109,7 +109,7 @@ class Turn:
             key = "removed" if plan.action == "set" and after == 0 else plan.action
             shown = before if key == "removed" and plan.action == "set" else shown
             self.set_quantity_op(plan.product_id, before, after, plan)
-            said.setdefault(key, []).append(item_phrase(product, shown, plan.measure))
+            said.setdefault(key, []).append(item_phrase(product, shown, plan.measure, plan.amount))
         for key, phrases in said.items():
             self.say({"add": "added", "remove": "removed", "removed": "removed", "set": "set"}[key],
                      items=join(phrases))
@@ -132,6 +132,11 @@ class Turn:
     def units(self, product_id: str, quantity: Quantity) -> int:
         return quantity.sale_units(self.catalog[product_id])
 
+    def plan(self, product_id: str, action: str, quantity: Quantity, whole: bool = False) -> Planned:
+        """A planned action for ``quantity`` of a product; ``whole`` removes all of it."""
+        units = None if whole else self.units(product_id, quantity)
+        return Planned(product_id, action, units, quantity.measure, quantity.amount)
+
     # -- questions -----------------------------------------------------------
 
     def choose_question(self, options: tuple[str, ...] | list[str], family: str, action: str,
@@ -146,7 +151,7 @@ class Turn:
         return Pending("confirm", question.to_dict(), planned=planned)
 
     def heard_question(self, planned: list[Planned]) -> Pending:
-        phrases = [item_phrase(self.catalog[p.product_id], p.units or 1, p.measure) for p in planned]
+        phrases = [item_phrase(self.catalog[p.product_id], p.units or 1, p.measure, p.amount) for p in planned]
         return self.confirm_question(planned, "confirm_heard", items=join(phrases))
 
     def answer(self, pending: Pending) -> bool:
@@ -182,7 +187,7 @@ class Turn:
             self.say("unknown", product=item.words or item.said)
         elif match.confidence < ACCEPT:
             pid = match.product_ids[0]
-            plan = [Planned(pid, "add", self.units(pid, item.quantity), item.quantity.measure)]
+            plan = [self.plan(pid, "add", item.quantity)]
             questions.append(self.confirm_question(plan, "unknown_suggest", product=item.words,
                                                    suggestion=name_phrase(self.catalog[pid])))
         elif len(match.product_ids) > 1:
@@ -190,18 +195,20 @@ class Turn:
             questions.append(self.choose_question(match.product_ids, family, "add", item.quantity))
         else:
             pid = match.product_ids[0]
-            planned.append(Planned(pid, "add", self.units(pid, item.quantity), item.quantity.measure))
+            planned.append(self.plan(pid, "add", item.quantity))
 
     def more_of_last(self, quantity: Quantity) -> None:
         pid = self.state.last_product
         if not pid or pid not in self.catalog:
             self.say("no_product")
             return
-        self.execute([Planned(pid, "add", self.units(pid, quantity), quantity.measure)])
+        self.execute([self.plan(pid, "add", quantity)])
 
     def in_cart(self, item: ItemRequest, action: str) -> str | Pending | None:
         """The cart product an item names, a question when several fit, or None."""
         match = item.match
+        if match is None and not item.words and self.state.last_product in self.cart:
+            return self.state.last_product
         if match is None or match.confidence < SUGGEST:
             self.say("not_in_cart", product=item.words or item.said)
             return None
@@ -226,8 +233,7 @@ class Turn:
             if isinstance(target, Pending):
                 questions.append(target)
             elif target:
-                units = self.units(target, item.quantity) if item.quantity.explicit else None
-                planned.append(Planned(target, "remove", units, item.quantity.measure))
+                planned.append(self.plan(target, "remove", item.quantity, whole=not item.quantity.explicit))
         self.execute(planned)
         self.ask(questions)
 
@@ -249,31 +255,55 @@ class Turn:
         elif not target or target not in self.catalog or quantity is None:
             self.say("no_product")
         else:
-            self.execute([Planned(target, "set", self.units(target, quantity), quantity.measure)])
+            self.execute([self.plan(target, "set", quantity)])
 
     def repair_number(self, change: Change, quantity: Quantity) -> None:
         units = self.units(change.product_id, quantity)
         after = {"add": change.before + units, "set": units}.get(change.action, max(0, change.before - units))
-        plan = Planned(change.product_id, change.action, units, quantity.measure)
+        plan = self.plan(change.product_id, change.action, quantity)
         self.set_quantity_op(change.product_id, self.cart.get(change.product_id, 0), after, plan)
-        self.say("set", items=item_phrase(self.catalog[change.product_id], after))
+        product = self.catalog[change.product_id]
+        if after:
+            self.say("set", items=item_phrase(product, after))
+        else:
+            self.say("none_left", product=name_phrase(product))
 
     def repair_product(self, change: Change) -> None:
+        """`nee, volle melk` right after adding halfvolle melk: replace, keeping the quantity."""
         item = self.u.items[0]
-        if not (item.match and item.match.resolved) or change.action == "remove":
+        new = item.match.product_ids[0] if item.match and item.match.resolved else ""
+        if not new or change.action == "remove" or \
+                self.catalog[new].family != self.catalog[change.product_id].family:
             self.add([])
             return
-        new = item.match.product_ids[0]
+        self.replace(change, new, item.quantity)
+
+    def repair_by_word(self, previous: list[Change]) -> bool:
+        """`nee, volle` right after adding halfvolle melk: the distinguishing word alone."""
+        words = list(self.u.words)
+        if not previous or not words or words[0] not in ("nee", "neen"):
+            return False
+        change = previous[-1]
+        family = self.catalog[change.product_id].family
+        picked = self.matcher.choose(words[1:], self.catalog.families.get(family, ())) if family else None
+        if not picked or change.action == "remove":
+            return False
+        self.intent = "add_item"
+        self.replace(change, picked, Quantity())
+        return True
+
+    def replace(self, change: Change, new: str, quantity: Quantity) -> None:
         if new == change.product_id:
             self.say("set", items=item_phrase(self.catalog[new], self.cart.get(new, 0)))
             return
-        delta = change.after - change.before if change.action == "add" else change.after
-        units = self.units(new, item.quantity) if item.quantity.explicit else max(1, delta)
-        old_product = self.catalog[change.product_id]
-        self.set_quantity_op(change.product_id, change.after, change.before, Planned(change.product_id, "set", change.before))
+        delta = max(1, change.after - change.before if change.action == "add" else change.after)
+        plan = self.plan(new, "add", quantity) if quantity.explicit else Planned(new, "add", delta)
+        self.set_quantity_op(change.product_id, change.after, change.before,
+                             Planned(change.product_id, "set", change.before))
         before = self.cart.get(new, 0)
-        self.set_quantity_op(new, before, before + units, Planned(new, "add", units))
-        self.say("replaced", old=item_phrase(old_product, max(1, delta)), new=item_phrase(self.catalog[new], units))
+        self.set_quantity_op(new, before, before + (plan.units or 1), plan)
+        self.say("replaced", old=item_phrase(self.catalog[change.product_id], delta),
+                 new=item_phrase(self.catalog[new], plan.units or 1, plan.measure, plan.amount))
 
     def read_cart(self) -> None:
         if not self.cart:
@@ -345,7 +375,9 @@ class Turn:
         self.state.pending = None
         self.say("goodbye")
 
-    def fallback(self) -> None:
+    def fallback(self, previous: list[Change]) -> None:
+        if self.repair_by_word(previous):
+            return
         self.state.misses += 1
         if self.state.misses == 1:
             self.say("fallback_1")

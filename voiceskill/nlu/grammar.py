@@ -17,22 +17,32 @@ _SPACE = r"\b\s*\b"
 
 @dataclass(frozen=True)
 class Template:
-    """One compiled sentence template."""
+    """One compiled sentence template: slots filled shortest-first, and longest-first."""
 
     source: str
-    pattern: re.Pattern[str]
+    patterns: tuple[re.Pattern[str], ...]
+
+    def matches(self, text: str) -> list[dict[str, str]]:
+        """Every distinct way the slots can be filled (at most two)."""
+        found: list[dict[str, str]] = []
+        for pattern in self.patterns:
+            hit = pattern.fullmatch(text)
+            if hit:
+                slots = {k: v.strip() for k, v in hit.groupdict().items() if v is not None}
+                if slots not in found:
+                    found.append(slots)
+        return found
 
     def match(self, text: str) -> dict[str, str] | None:
-        found = self.pattern.fullmatch(text)
-        if not found:
-            return None
-        return {k: v.strip() for k, v in found.groupdict().items() if v is not None}
+        found = self.matches(text)
+        return found[0] if found else None
 
 
 class _Compiler:
-    def __init__(self, source: str, rules: dict[str, str]) -> None:
+    def __init__(self, source: str, rules: dict[str, str], greedy: bool = False) -> None:
         self.source = source
         self.rules = rules
+        self.greedy = greedy
         self.pos = 0
 
     def fail(self, problem: str) -> DataFileError:
@@ -56,7 +66,7 @@ class _Compiler:
                 out.append(f"(?:{compile_regex(self.rules[name], self.rules)})")
             elif ch == "{":
                 end = text.index("}", self.pos)
-                out.append(f"(?P<{text[self.pos:end]}>.+?)")
+                out.append(f"(?P<{text[self.pos:end]}>.+{'' if self.greedy else '?'})")
                 self.pos = end + 1
             elif ch == " ":
                 out.append(_SPACE)
@@ -75,9 +85,9 @@ class _Compiler:
         return "|".join(options)
 
 
-def compile_regex(source: str, rules: dict[str, str]) -> str:
+def compile_regex(source: str, rules: dict[str, str], greedy: bool = False) -> str:
     """Regex text for one template (rules expanded)."""
-    compiler = _Compiler(source.strip(), rules)
+    compiler = _Compiler(source.strip(), rules, greedy)
     body = compiler.sequence("")
     if compiler.pos != len(compiler.source):
         raise compiler.fail("unbalanced brackets")
@@ -85,4 +95,5 @@ def compile_regex(source: str, rules: dict[str, str]) -> str:
 
 
 def compile_template(source: str, rules: dict[str, str]) -> Template:
-    return Template(source, re.compile(rf"\s*{compile_regex(source, rules)}\s*"))
+    patterns = tuple(re.compile(rf"\s*{compile_regex(source, rules, greedy)}\s*") for greedy in (False, True))
+    return Template(source, patterns if "{" in source else patterns[:1])

@@ -37,6 +37,11 @@ class Quantity:
     def explicit(self) -> bool:
         return self.number is not None
 
+    @property
+    def amount(self) -> float | None:
+        """The measure said, in base units (`anderhalve liter` -> 1500), or None."""
+        return (1.0 if self.number is None else self.number) * self.base if self.measure else None
+
     def sale_units(self, product: Product) -> int:
         """Whole sale units of ``product``, by the measure rule of spec/catalog.md."""
         number = 1.0 if self.number is None else self.number

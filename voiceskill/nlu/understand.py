@@ -76,12 +76,10 @@ class Understander:
         ordinal = parse_ordinal(list(words))
         for group in _groups():
             for template in group.templates:
-                slots = template.match(norm)
-                if slots is None:
-                    continue
-                result = self._fill(group, slots, norm, words, confidence, ordinal)
-                if result is not None:
-                    return result
+                for slots in template.matches(norm):
+                    result = self._fill(group, slots, norm, words, confidence, ordinal)
+                    if result is not None:
+                        return result
         return Understanding(norm, "fallback", (), is_quantity_only(list(words)), False,
                              ordinal, confidence, words)
 

@@ -74,9 +74,9 @@ def _unit_words(product: Product, units: int) -> str:
     return product.unit if units == 1 else spec["plural"]
 
 
-def item_phrase(product: Product, units: int, measure: str | None = None) -> Phrase:
+def item_phrase(product: Product, units: int, measure: str | None = None, amount: float | None = None) -> Phrase:
     """`twee pakken halfvolle melk`, `een brood`, `drie bananen`; with a measure said,
-    what it amounts to first: `500 gram gehakt (een bakje)`."""
+    that first: `anderhalve liter halfvolle melk (twee pakken)`."""
     count = count_words(units)
     if product.unit == "stuk":
         one, many = singular_plural(product)
@@ -85,7 +85,7 @@ def item_phrase(product: Product, units: int, measure: str | None = None) -> Phr
         plain = f"{count} {_unit_words(product, units)} {lower_name(product.name)}"
     if not measure or not product.size or product.size.dimension != measure or measure == "count":
         return Phrase.same(plain)
-    total = units * product.size.base
+    total = amount or units * product.size.base
     name = lower_name(product.name)
     shown = f"{measure_words(measure, total, speech=False)} {name}"
     spoken = f"{measure_words(measure, total, speech=True)} {name}"
