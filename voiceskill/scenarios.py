@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import re
+
 import yaml
 
 from .assistant import Assistant, TurnResult
@@ -16,6 +18,25 @@ from .errors import ScenarioError, VoiceskillError
 
 EXPECT_KEYS = frozenset({"cart", "intent", "asks", "reply_contains", "reply_excludes",
                          "transcript_contains", "ended"})
+
+TRUE_WORDS = frozenset({"true", "yes", "on", "ja"})
+
+
+class _Loader(yaml.SafeLoader):
+    """YAML 1.2 booleans: only true/false, so `intent: yes` and `say: no` stay words."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    key: [(tag, regex) for tag, regex in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+yaml.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+                           list("tTfF"), Loader=_Loader)
+
+
+def _truthy(value: Any) -> bool:
+    return value.strip().lower() in TRUE_WORDS if isinstance(value, str) else bool(value)
+
 
 Transcriber = Callable[[Path], tuple[str, float]]
 """Audio file -> (transcript, confidence); supplied by the speech stage."""
@@ -97,7 +118,7 @@ def _as_list(value: Any) -> list[str]:
 def load_scenario(path: Path) -> Scenario:
     """Parse and check one scenario file; ScenarioError names what is wrong."""
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise ScenarioError(f"cannot read scenario: {exc}") from None
     if not isinstance(raw, dict) or not raw.get("name") or not isinstance(raw.get("turns"), list):
@@ -128,11 +149,11 @@ def check(expect: dict[str, Any], result: TurnResult, transcript: str) -> list[s
 
     if "cart" in expect and {k: int(v) for k, v in (expect["cart"] or {}).items()} != result.cart:
         fail("cart", expect["cart"] or {}, result.cart)
-    if "intent" in expect and expect["intent"] != result.intent:
+    if "intent" in expect and str(expect["intent"]) != result.intent:
         fail("intent", expect["intent"], result.intent)
     for key, actual in (("asks", result.asks), ("ended", result.ended)):
-        if key in expect and bool(expect[key]) != actual:
-            fail(key, bool(expect[key]), actual)
+        if key in expect and _truthy(expect[key]) != actual:
+            fail(key, _truthy(expect[key]), actual)
     for wanted in _as_list(expect["reply_contains"]) if "reply_contains" in expect else []:
         if wanted.lower() not in reply:
             fail("reply to contain", wanted, result.reply.text)

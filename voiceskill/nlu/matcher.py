@@ -50,8 +50,10 @@ class ProductMatcher:
 
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
+        self._surface: dict[str, set[tuple[str, str]]] = {}
         self._exact: dict[str, set[tuple[str, str]]] = {}
         self._compact: dict[str, set[tuple[str, str]]] = {}
+        self._phrases: dict[tuple[str, str], list[str]] = {}
         self._phonetic: dict[str, set[tuple[str, str]]] = {}
         self._fuzzy_choices: list[str] = []
         self._fuzzy_targets: list[tuple[str, str]] = []
@@ -64,6 +66,8 @@ class ProductMatcher:
     def _add(self, words: list[str], target: tuple[str, str]) -> None:
         if not words:
             return
+        self._surface.setdefault(" ".join(words), set()).add(target)
+        self._phrases.setdefault(target, []).append(" ".join(words))
         for key in phrase_keys(words):
             self._exact.setdefault(key, set()).add(target)
             self._compact.setdefault(key.replace(" ", ""), set()).add(target)
@@ -82,9 +86,17 @@ class ProductMatcher:
         return ProductMatch(tuple(ids), said, confidence, family)
 
     def _lookup(self, words: list[str]) -> set[tuple[str, str]]:
+        """Targets a span names: as written if any (`brood` is not `broodje`), else by base forms."""
+        if " ".join(words) in self._surface:
+            return self._surface[" ".join(words)]
         found: set[tuple[str, str]] = set()
         for key in phrase_keys(words):
             found |= self._exact.get(key, set()) | self._compact.get(key.replace(" ", ""), set())
+        if len(found) > 1:
+            said = " ".join(words)
+            scores = {t: max(fuzz.ratio(said, p) for p in self._phrases[t]) for t in found}
+            best = max(scores.values())
+            found = {t for t, score in scores.items() if score == best}
         return found
 
     def match(self, words: list[str]) -> ProductMatch | None:
