@@ -10,6 +10,7 @@ from ..catalog import Catalog
 from .grammar import Template, compile_template
 from .items import ItemReader, ItemRequest, Quantity, is_quantity_only
 from .matcher import ACCEPT, ProductMatcher
+from .morphology import stopwords
 from .normalize import normalize
 from .numbers import parse_ordinal
 
@@ -47,6 +48,7 @@ class _Group:
     templates: tuple[Template, ...]
     repair: bool
     strict: bool
+    known: bool
 
 
 @lru_cache(maxsize=1)
@@ -55,7 +57,7 @@ def _groups() -> tuple[_Group, ...]:
     rules = raw["rules"]
     return tuple(
         _Group(g["intent"], tuple(compile_template(s, rules) for s in g["sentences"]),
-               bool(g.get("repair")), bool(g.get("strict")))
+               bool(g.get("repair")), bool(g.get("strict")), bool(g.get("known")))
         for g in raw["intents"]
     )
 
@@ -94,22 +96,38 @@ class Understander:
                 return None
         if "items" in slots:
             items = self.reader.read(slots["items"].split())
-            named = [i for i in items if i.match is not None]
-            if group.strict or group.repair:
-                if not named or max(i.match.confidence for i in named) < STRICT_CONFIDENCE:
-                    return None
-            elif not items or (not named and not any(i.quantity.explicit for i in items)
-                               and not _looks_like_product(items)):
+            if not _acceptable(group, items):
                 return None
         return Understanding(norm, group.intent, tuple(items), quantity, group.repair,
                              ordinal, confidence, words)
 
 
-def _looks_like_product(items: list[ItemRequest]) -> bool:
-    """An unknown product still counts when some content word was said."""
-    from .morphology import stopwords
+def _content(words: str) -> list[str]:
+    return [w for w in words.split() if w not in stopwords()]
 
-    return any(w not in stopwords() for i in items for w in i.said.split())
+
+def _acceptable(group: _Group, items: list[ItemRequest]) -> bool:
+    """Whether the items make sense for this kind of template.
+
+    With a carrier phrase (`ik wil graag een fiets`) an unknown product is still
+    an order; without one, or for a repair, the words must name catalog products
+    and little else, so `I want a cola` is not an order but `twee fietsen` is.
+    """
+    if not items:
+        return False
+    for item in items:
+        content = _content(item.words)
+        if group.known and item.match is None and content:
+            return False
+        if not (group.strict or group.repair):
+            continue
+        if item.match is None:
+            if not (group.strict and item.quantity.explicit and 1 <= len(content) <= 2):
+                return False
+        elif len(content) - len(_content(item.match.said)) > 1 or \
+                (group.repair and item.match.confidence < STRICT_CONFIDENCE):
+            return False
+    return any(i.match or i.quantity.explicit or _content(i.words) for i in items)
 
 
 __all__ = ["Understander", "Understanding", "ACCEPT"]
