@@ -139,7 +139,8 @@ def parse_catalog(text: str, source: str = "<text>") -> Catalog:
     header = [h.strip().lower() for h in (reader.fieldnames or [])]
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
-        raise CatalogError(source, 1, f"missing column {', '.join(missing)} (header needs {', '.join(REQUIRED_COLUMNS)})")
+        needed = ", ".join(REQUIRED_COLUMNS)
+        raise CatalogError(source, 1, f"missing column {', '.join(missing)} (header needs {needed})")
     reader.fieldnames = header
     products: dict[str, Product] = {}
     for row in reader:

@@ -95,7 +95,7 @@ def _missed(turn: "Turn", pending: Pending) -> None:
         turn.replies.append(render(key, asks=True, options=options))
         return
     question = Reply.from_dict(pending.question)
-    prefix = render("fallback_1") if pending.misses == 1 else Reply("Zeg ja of nee.", "Zeg ja of nee.")
+    prefix = render("fallback_1" if pending.misses == 1 else "say_yes_or_no")
     turn.replies.append(prefix + question)
 
 

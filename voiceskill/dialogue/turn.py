@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Callable
 
+from .. import data
 from ..nlu.items import ItemRequest, Quantity
 from ..nlu.matcher import ACCEPT, SUGGEST
 from ..nlu.understand import Understanding
 from ..reply import Phrase, Reply, cart_phrase, item_phrase, join, money, render
 from ..reply.render import count_phrase, name_phrase
-from .state import ACTION_INTENTS, Change, DialogueState, Pending, Planned
+from .state import Change, DialogueState, Pending, Planned
 
 if TYPE_CHECKING:
     from .engine import CartView, Decision, Dialogue
@@ -281,7 +282,7 @@ class Turn:
     def repair_by_word(self, previous: list[Change]) -> bool:
         """`nee, volle` right after adding halfvolle melk: the distinguishing word alone."""
         words = list(self.u.words)
-        if not previous or not words or words[0] not in ("nee", "neen"):
+        if not previous or not words or words[0] not in data.load("morphology")["repair_words"]:
             return False
         change = previous[-1]
         family = self.catalog[change.product_id].family

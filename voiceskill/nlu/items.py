@@ -12,10 +12,16 @@ from .matcher import ProductMatch, ProductMatcher
 from .morphology import stopwords
 from .numbers import parse_number
 
-SEPARATORS = frozenset({"en", "plus", "&", "enne"})
-LEADING = frozenset({"de", "het", "die", "dat", "maar", "ook", "nog", "er", "dan", "toch", "wel",
-                     "mij", "me", "graag", "even", "van", "ons", "weer"})
-TIMES = frozenset({"keer", "x", "maal"})
+
+
+def _words(name: str) -> frozenset[str]:
+    return frozenset(data.load("morphology")[name])
+
+
+SEPARATORS = _words("item_separators")
+LEADING = _words("leading_words")
+TIMES = _words("times_words")
+LINKING = _words("linking_words")
 
 
 @dataclass(frozen=True)
@@ -153,7 +159,7 @@ class ItemReader:
                 if tail and j + tail_used == len(rest):
                     quantity, rest = tail, rest[:j]
                     break
-        while rest and rest[0] in ("van", "aan", "met"):
+        while rest and rest[0] in LINKING:
             rest = rest[1:]
         match = self.matcher.match(rest) if rest else None
         return ItemRequest(" ".join(words), quantity or Quantity(), match, " ".join(rest))

@@ -38,10 +38,12 @@ def word_value(word: str) -> float | None:
             if mult is not None and rest is not None and rest < factor:
                 return mult * factor + rest
             return None
-    units = {k: v for k, v in raw["units"].items() if 0 < v < 10 and k != "eentje"}
-    match = re.fullmatch(r"([a-z]+?)en(twintig|dertig|veertig|vijftig|zestig|zeventig|tachtig|negentig)", word)
-    if match and match.group(1) in units:
-        return float(units[match.group(1)]) + simple[match.group(2)]
+    for tens, value in raw["tens"].items():
+        head = word[: -len(tens)]
+        if word.endswith(tens) and head.endswith(raw["tens_joiner"]):
+            unit = raw["units"].get(head[: -len(raw["tens_joiner"])])
+            if unit and 0 < unit < 10:
+                return float(unit + value)
     return None
 
 

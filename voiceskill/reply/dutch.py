@@ -24,13 +24,14 @@ def _number_words() -> dict[int, str]:
 def number_words(n: int) -> str:
     """`21` -> `eenentwintig`, `22` -> `tweeëntwintig`, `105` -> `honderdvijf`."""
     table = _number_words()
+    raw = data.load("numbers")
     if n in table:
         return table[n]
     if n < 100:
         unit = table[n % 10]
-        joiner = "ën" if unit.endswith("e") else "en"
+        joiner = raw["tens_joiner_after_e"] if unit.endswith("e") else raw["tens_joiner"]
         return f"{unit}{joiner}{table[n - n % 10]}"
-    for size, word in ((1000, "duizend"), (100, "honderd")):
+    for size, word in ((1000, raw["thousand"]), (100, raw["hundred"])):
         if n >= size:
             head = "" if n // size == 1 else number_words(n // size)
             tail = "" if n % size == 0 else number_words(n % size)
