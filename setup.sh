@@ -31,6 +31,8 @@ fi
 case "${1:-demo}" in
     demo) exec "$VENV/bin/voiceskill" demo ;;
     test) exec "$VENV/bin/python" -m pytest ;;
-    bench) "$VENV/bin/python" bench/turns.py ;;
+    bench) "$VENV/bin/python" bench/turns.py
+           "$VENV/bin/python" bench/webhook.py --rate 500
+           "$VENV/bin/python" bench/webhook.py --rate 0 --turns 40 --json bench/results/webhook-ceiling.json ;;
     *) echo "usage: ./setup.sh [demo|test|bench]" >&2; exit 2 ;;
 esac

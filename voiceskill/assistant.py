@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from .cart import CartStore, LogEntry
 from .catalog import Catalog, load_catalog
@@ -43,6 +43,11 @@ class TurnResult:
                 "confidence": self.confidence, "reply": self.reply.to_dict(), "cart": dict(self.cart),
                 "ended": self.ended, "outcome": self.outcome, "asks": self.asks}
 
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> "TurnResult":
+        return cls(raw["user"], raw["session"], raw["text"], raw["intent"], raw["confidence"],
+                   Reply.from_dict(raw["reply"]), dict(raw["cart"]), raw["ended"], raw["outcome"])
+
 
 class Assistant:
     """Understanding, dialogue and cart for one catalog and one database."""
@@ -63,20 +68,50 @@ class Assistant:
         return self.understander.understand(text, confidence)
 
     def turn(self, text: str, user: str = "default", session: str | None = None,
-             confidence: float = 1.0, understanding: Understanding | None = None) -> TurnResult:
-        """One shopper utterance: understand, decide, change the cart, log; one transaction."""
+             confidence: float = 1.0, understanding: Understanding | None = None,
+             request_id: str | None = None) -> TurnResult:
+        """One shopper utterance: understand, decide, change the cart, log; one transaction.
+
+        With ``request_id``, a retried request gets the stored result and changes nothing.
+        """
         session = session or user
         u = understanding or self.understander.understand(text, confidence)
-        with self.store.transaction() as store:
+
+        def work(store: CartStore) -> TurnResult:
             state = DialogueState.from_dict(store.load_state(session))
-            view = CartView(store.cart(user), store.undo_batch(user))
-            decision = self.dialogue.decide(state, u, view)
+            decision = self.dialogue.decide(state, u, CartView(store.cart(user), store.undo_batch(user)))
             store.apply(user, decision.ops, self.catalog)
             store.save_state(session, user, decision.state.to_dict())
             store.log(LogEntry(user, session, text[:2000], decision.intent, u.confidence,
                                decision.reply.text, decision.outcome))
-        return TurnResult(user, session, text, decision.intent, u.confidence, decision.reply,
-                          decision.cart, decision.ended, decision.outcome, u)
+            return TurnResult(user, session, text, decision.intent, u.confidence, decision.reply,
+                              decision.cart, decision.ended, decision.outcome, u)
+
+        return self._once(request_id, work)
+
+    def open(self, user: str = "default", session: str | None = None,
+             request_id: str | None = None) -> TurnResult:
+        """Start a conversation (a smart speaker's launch): greet, and start the dialogue afresh."""
+        session = session or user
+        reply = self.greeting()
+
+        def work(store: CartStore) -> TurnResult:
+            store.save_state(session, user, DialogueState(turns=1).to_dict())
+            store.log(LogEntry(user, session, "", "greet", 1.0, reply.text, "answered"))
+            return TurnResult(user, session, "", "greet", 1.0, reply, store.cart(user), False, "answered")
+
+        return self._once(request_id, work)
+
+    def _once(self, request_id: str | None, work: Callable[[CartStore], TurnResult]) -> TurnResult:
+        """Run ``work`` in one transaction, at most once per request id."""
+        with self.store.transaction() as store:
+            stored = store.processed(request_id) if request_id else None
+            if stored:
+                return TurnResult.from_dict(stored)
+            result = work(store)
+            if request_id:
+                store.remember(request_id, result.to_dict())
+        return result
 
     def cart(self, user: str = "default") -> dict[str, int]:
         return self.store.cart(user)

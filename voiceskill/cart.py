@@ -44,7 +44,14 @@ def _v1(db: sqlite_utils.Database) -> None:
     db["sessions"].create({"session": str, "user": str, "state": str, "updated": str}, pk="session")
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1]
+def _v2(db: sqlite_utils.Database) -> None:
+    """Replies to webhook requests already handled, so a platform's retry changes nothing twice."""
+    db["processed_requests"].create({"key": str, "result": str, "at": str}, pk="key")
+    db["processed_requests"].create_index(["at"])
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2]
+REQUEST_MEMORY_S = 24 * 3600
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -230,6 +237,19 @@ class CartStore:
     def save_state(self, session: str, user: str, state: dict[str, Any]) -> None:
         self.db.execute("INSERT OR REPLACE INTO sessions (session, user, state, updated) VALUES (?, ?, ?, ?)",
                         [session, user, json.dumps(state), _now()])
+
+    def processed(self, key: str) -> dict[str, Any] | None:
+        """The stored result of a request handled before, if any."""
+        row = self.db.execute("SELECT result FROM processed_requests WHERE key = ?", [key]).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def remember(self, key: str, result: dict[str, Any]) -> None:
+        """Keep a request's result for retries; forget those older than a day."""
+        now = datetime.now(timezone.utc)
+        cutoff = datetime.fromtimestamp(now.timestamp() - REQUEST_MEMORY_S, timezone.utc).isoformat()
+        self.db.execute("DELETE FROM processed_requests WHERE at < ?", [cutoff])
+        self.db.execute("INSERT OR REPLACE INTO processed_requests (key, result, at) VALUES (?, ?, ?)",
+                        [key, json.dumps(result), now.isoformat(timespec="milliseconds")])
 
     def log(self, entry: LogEntry) -> None:
         row = asdict(entry)

@@ -169,6 +169,39 @@ def cart_clear(user: str, db: str | None) -> None:
     click.echo(f"Removed {count} product(s) from the cart of {user}.")
 
 
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535), help="Port (0: any free).")
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 256), help="Worker threads.")
+@catalog_option
+@db_option
+@click.option("--auth", default=None, help="Basic auth USER:PASSWORD for Dialogflow/Actions ($VOICESKILL_WEBHOOK_AUTH).")
+@click.option("--secret-header", default=None, help="NAME=VALUE shared-secret header ($VOICESKILL_WEBHOOK_SECRET).")
+@click.option("--alexa-skill-id", multiple=True, help="Accepted Alexa skill id ($VOICESKILL_ALEXA_SKILL_IDS).")
+@click.option("--no-alexa-verify", is_flag=True, help="Skip Alexa signature checks (local testing only).")
+@click.option("--cart-per", type=click.Choice(["user", "session"]), default="user", show_default=True,
+              help="A cart per platform user id, or per session.")
+def serve(host: str, port: int, threads: int, catalog: str | None, db: str | None, auth: str | None,
+          secret_header: str | None, alexa_skill_id: tuple[str, ...], no_alexa_verify: bool, cart_per: str) -> None:
+    """Serve the smart-speaker webhooks (Dialogflow ES/CX, Actions, Alexa) with waitress.
+
+    Example: voiceskill serve --port 8080 --secret-header X-Voiceskill-Secret=s3cret --alexa-skill-id amzn1.ask.skill.1
+    """
+    import logging
+
+    from .webhook import WebhookConfig, create_app
+    from .webhook.config import parse_pair
+    from .webhook.server import serve as run_server
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    config = WebhookConfig.from_env(
+        catalog=catalog, db=db, basic_auth=parse_pair(auth, ":", "--auth"),
+        secret_header=parse_pair(secret_header, "=", "--secret-header"),
+        alexa_skill_ids=frozenset(alexa_skill_id) or None, alexa_verify=False if no_alexa_verify else None,
+        cart_per=cart_per)
+    run_server(create_app(config), host, port, threads)
+
+
 @main.command("catalog")
 @click.argument("path", type=click.Path(dir_okay=False), required=False)
 def catalog_check(path: str | None) -> None:

@@ -38,6 +38,22 @@ class Reply:
         return Reply(f"{self.text} {other.text}".strip(), f"{self.speech} {other.speech}".strip(),
                      self.asks or other.asks)
 
+    def shortened(self, limit: int) -> "Reply":
+        """At most ``limit`` characters of speech (escaped) and text, cut after a comma or sentence."""
+        def cut(text: str, room: int) -> str:
+            if len(text) <= room:
+                return text
+            head = text[: room - 1]
+            stop = max(head.rfind(", "), head.rfind(". "))
+            return (head[:stop] if stop > room // 2 else head).rstrip(" ,.") + "…"
+
+        room = size = limit - len("<speak></speak>")
+        speech = cut(self.speech, size)
+        while len(escape(speech)) > room:
+            size -= len(escape(speech)) - room
+            speech = cut(self.speech, size)
+        return Reply(cut(self.text, limit), speech, self.asks)
+
     def to_dict(self) -> dict[str, object]:
         return {"text": self.text, "speech": self.speech, "asks": self.asks, "ssml": self.ssml}
 

@@ -1,0 +1,55 @@
+"""`voiceskill serve` for real: waitress on loopback, access log, graceful stop on SIGTERM."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+CATALOG = str(Path(__file__).parent / "catalogs" / "spec.csv")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def request(port: int, method: str, path: str, body: dict | None = None,
+            headers: dict[str, str] | None = None) -> tuple[int, dict]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    conn.request(method, path, json.dumps(body) if body is not None else None,
+                 {"Content-Type": "application/json", **(headers or {})})
+    response = conn.getresponse()
+    return response.status, json.loads(response.read() or b"{}")
+
+
+def test_serve_answers_logs_and_stops_gracefully(tmp_path: Path) -> None:
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "voiceskill.cli", "serve", "--port", str(port), "--threads", "4",
+         "--catalog", CATALOG, "--db", str(tmp_path / "s.db"), "--secret-header", "X-S=abc"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        for _ in range(100):
+            try:
+                if request(port, "GET", "/healthz")[0] == 200:
+                    break
+            except OSError:
+                time.sleep(0.1)
+        body = {"responseId": "r1", "session": "projects/p/agent/sessions/s1",
+                "queryResult": {"queryText": "twee bananen"}}
+        status, data = request(port, "POST", "/dialogflow", body, {"X-S": "abc"})
+        assert status == 200 and "twee bananen" in data["fulfillmentText"]
+        assert request(port, "POST", "/dialogflow", body)[0] == 401
+    finally:
+        server.send_signal(signal.SIGTERM)
+        output, _ = server.communicate(timeout=20)
+    assert server.returncode == 0
+    assert '"POST /dialogflow" 200' in output and '"POST /dialogflow" 401' in output
+    assert "stopped" in output and "Traceback" not in output

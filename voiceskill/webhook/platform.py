@@ -1,0 +1,170 @@
+"""What every platform shares: one request shape, one view, auth, and size limits.
+
+A platform adapter only translates: its JSON to a `PlatformRequest`, and a
+`TurnResult` to its JSON. Everything else happens once, here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import re
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from flask import Blueprint, current_app, jsonify, request
+from werkzeug.datastructures import Headers
+
+from .. import data
+from ..assistant import Assistant, TurnResult
+from ..errors import VoiceskillError
+from .config import WebhookConfig
+
+log = logging.getLogger("voiceskill.webhook")
+
+
+class WebhookError(VoiceskillError):
+    """A request the webhook refuses; ``status`` is the HTTP status to answer with."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass(frozen=True)
+class PlatformRequest:
+    """A platform request reduced to what the assistant needs."""
+
+    session: str
+    user: str | None
+    text: str
+    request_id: str | None
+    launch: bool = False
+    """The shopper opened the skill: greet."""
+    closed: bool = False
+    """The platform says the session is over: nothing to say."""
+
+
+class Adapter(Protocol):
+    name: str
+    url: str
+    signed: bool
+    """True: the platform signs requests (Alexa); False: basic auth or a shared secret header."""
+
+    def parse(self, body: dict[str, Any], raw: bytes) -> PlatformRequest: ...
+
+    def respond(self, result: TurnResult | None, body: dict[str, Any]) -> dict[str, Any]: ...
+
+
+def field(body: Any, path: str, kind: type | tuple[type, ...] = str, required: bool = True) -> Any:
+    """The value at a dotted ``path``; a 400 naming the field when it is missing or of the wrong type."""
+    value = body
+    for part in path.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+        if value is None:
+            if required:
+                raise WebhookError(400, f"missing field {path}")
+            return None
+    if not isinstance(value, kind):
+        raise WebhookError(400, f"field {path} has the wrong type")
+    return value
+
+
+def body_hash(raw: bytes) -> str:
+    """A request id for platforms without one: a retry repeats the body byte for byte."""
+    return hashlib.sha256(raw).hexdigest()
+
+
+def text_for_intent(name: str, params: dict[str, Any]) -> str | None:
+    """A Dutch sentence for a mapped platform intent, or None when the intent is unknown."""
+    templates = data.load("platform_intents")["intents"]
+    if name not in templates:
+        return None
+    values = {k: str(v) for k, v in params.items() if v not in (None, "", [])}
+    filled = re.sub(r"\{(\w+)\}", lambda m: values.get(m.group(1), ""), templates[name])
+    return " ".join(filled.split())
+
+
+def is_launch(name: str | None) -> bool:
+    return bool(name) and name in data.load("platform_intents")["launch"]
+
+
+def catch_all_slots() -> list[str]:
+    return list(data.load("platform_intents")["catch_all_slots"])
+
+
+def check_secret(config: WebhookConfig, headers: Headers) -> None:
+    """Basic auth and/or the shared secret header, whichever are configured."""
+    if config.basic_auth:
+        auth = request.authorization
+        user, password = config.basic_auth
+        if not (auth and hmac.compare_digest(auth.username or "", user)
+                and hmac.compare_digest(auth.password or "", password)):
+            raise WebhookError(401, "HTTP basic authentication failed")
+    if config.secret_header:
+        name, secret = config.secret_header
+        if not hmac.compare_digest(headers.get(name, ""), secret):
+            raise WebhookError(401, f"header {name} is missing or wrong")
+
+
+def parse_json(raw: bytes) -> dict[str, Any]:
+    try:
+        body = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise WebhookError(400, f"body is not valid JSON: {exc}") from None
+    if not isinstance(body, dict):
+        raise WebhookError(400, "body must be a JSON object")
+    return body
+
+
+def _authenticated_body(adapter: Adapter, config: WebhookConfig, raw: bytes) -> dict[str, Any]:
+    if not adapter.signed:
+        check_secret(config, request.headers)
+        return parse_json(raw)
+    verifier = current_app.extensions["voiceskill.alexa"]
+    if verifier is None:
+        body = parse_json(raw)
+        skill = field(body, "session.application.applicationId", required=False) or \
+            field(body, "context.System.application.applicationId", required=False)
+        if config.alexa_skill_ids and skill not in config.alexa_skill_ids:
+            raise WebhookError(400, "unknown Alexa application id")
+        return body
+    try:
+        return verifier.verify(request.headers, raw)
+    except VoiceskillError as exc:
+        raise WebhookError(400, f"Alexa request verification failed: {exc}") from None
+
+
+def run(assistant: Assistant, config: WebhookConfig, platform: str, req: PlatformRequest) -> TurnResult | None:
+    """One platform request through the one dialogue engine; carts per user or per session."""
+    session = f"{platform}:{req.session}"
+    user = f"{platform}:user:{req.user}" if config.cart_per == "user" and req.user else session
+    request_id = f"{platform}:{req.request_id}" if req.request_id else None
+    if req.closed:
+        return None
+    if req.launch:
+        return assistant.open(user, session, request_id)
+    return assistant.turn(req.text, user, session, request_id=request_id)
+
+
+def make_blueprint(adapter: Adapter) -> Blueprint:
+    """One blueprint per platform, all served by the same view."""
+    blueprint = Blueprint(adapter.name, __name__)
+
+    def hook() -> Any:
+        config: WebhookConfig = current_app.extensions["voiceskill.config"]
+        raw = request.get_data(cache=True)
+        body = _authenticated_body(adapter, config, raw)
+        req = adapter.parse(body, raw)
+        result = run(current_app.extensions["voiceskill"], config, adapter.name, req)
+        return jsonify(adapter.respond(result, body))
+
+    blueprint.add_url_rule(adapter.url, adapter.name, hook, methods=["POST"])
+    return blueprint
+
+
+def cart_count(result: TurnResult | None) -> int:
+    return sum(result.cart.values()) if result else 0
+
