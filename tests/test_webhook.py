@@ -158,7 +158,7 @@ def test_dialogflow_mapped_intent_without_raw_text(client, app) -> None:
     body["queryResult"]["queryText"] = ""
     body["queryResult"]["parameters"] = {"product": "komkommer", "quantity": 3, "unit": ""}
     assert post(client, "/dialogflow", body).status_code == 200
-    assert app.extensions["voiceskill"].cart(f"dialogflow:user:ABwppHE-example") == {"komkommer": 3}
+    assert app.extensions["voiceskill"].cart("dialogflow:user:ABwppHE-example") == {"komkommer": 3}
 
 
 def test_dialogflow_welcome_greets(client) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..assistant import TurnResult
-from .platform import PlatformRequest, WebhookError, body_hash, cart_count, field, is_launch, text_for_intent
+from .platform import PlatformRequest, body_hash, cart_count, field, shopper_words
 
 END = "actions.scene.END_CONVERSATION"
 TEXT_LIMIT = 8000
@@ -18,17 +18,15 @@ class ActionsBuilder:
 
     def parse(self, body: dict[str, Any], raw: bytes) -> PlatformRequest:
         session = field(body, "session.id")
-        intent = field(body, "intent.name", required=False) or field(body, "handler.name", required=False)
-        text = field(body, "intent.query", required=False)
-        if not text and not is_launch(intent):
-            params = {k: (v.get("resolved") if isinstance(v, dict) else v)
-                      for k, v in (field(body, "intent.params", dict, required=False) or {}).items()}
-            text = text_for_intent(intent or "", params)
-            if text is None:
-                raise WebhookError(400, "missing field intent.query (and no mapped intent)")
+        params = {k: (v.get("resolved") if isinstance(v, dict) else v)
+                  for k, v in (field(body, "intent.params", dict, required=False) or {}).items()}
+        text, launch = shopper_words(
+            field(body, "intent.query", required=False),
+            field(body, "intent.name", required=False) or field(body, "handler.name", required=False),
+            params, "intent.query")
         # Actions requests carry no id; a retry repeats the body, and our turn counter
         # in session.params makes every genuine next request differ.
-        return PlatformRequest(session, None, text or "", body_hash(raw), launch=is_launch(intent) and not text)
+        return PlatformRequest(session, None, text, body_hash(raw), launch=launch)
 
     def respond(self, result: TurnResult | None, body: dict[str, Any]) -> dict[str, Any]:
         assert result is not None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..assistant import TurnResult
-from .platform import PlatformRequest, WebhookError, cart_count, field, is_launch, text_for_intent
+from .platform import PlatformRequest, cart_count, field, shopper_words
 
 TEXT_LIMIT = 8000
 
@@ -21,15 +21,12 @@ class DialogflowCX:
 
     def parse(self, body: dict[str, Any], raw: bytes) -> PlatformRequest:
         session = field(body, "sessionInfo.session")
-        intent = field(body, "intentInfo.displayName", required=False)
-        text = field(body, "text", required=False) or field(body, "transcript", required=False)
-        if not text and not is_launch(intent):
-            params = _resolved(field(body, "intentInfo.parameters", dict, required=False) or {})
-            text = text_for_intent(intent or "", params)
-            if text is None:
-                raise WebhookError(400, "missing field text (and no mapped intent)")
-        return PlatformRequest(session, None, text or "", field(body, "detectIntentResponseId", required=False),
-                               launch=is_launch(intent) and not text)
+        text, launch = shopper_words(
+            field(body, "text", required=False) or field(body, "transcript", required=False),
+            field(body, "intentInfo.displayName", required=False),
+            _resolved(field(body, "intentInfo.parameters", dict, required=False) or {}), "text")
+        return PlatformRequest(session, None, text, field(body, "detectIntentResponseId", required=False),
+                               launch=launch)
 
     def respond(self, result: TurnResult | None, body: dict[str, Any]) -> dict[str, Any]:
         assert result is not None

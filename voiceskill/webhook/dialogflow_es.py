@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..assistant import TurnResult
-from .platform import PlatformRequest, WebhookError, cart_count, field, is_launch, text_for_intent
+from .platform import PlatformRequest, cart_count, field, shopper_words
 
 TEXT_LIMIT = 8000
 
@@ -18,15 +18,11 @@ class DialogflowES:
     def parse(self, body: dict[str, Any], raw: bytes) -> PlatformRequest:
         session = field(body, "session")
         result = field(body, "queryResult", dict)
-        intent = field(result, "intent.displayName", required=False)
-        text = field(result, "queryText", required=False)
-        if not text and not is_launch(intent):
-            text = text_for_intent(intent or "", field(result, "parameters", dict, required=False) or {})
-            if text is None:
-                raise WebhookError(400, "missing field queryResult.queryText (and no mapped intent)")
+        text, launch = shopper_words(field(result, "queryText", required=False),
+                                     field(result, "intent.displayName", required=False),
+                                     field(result, "parameters", dict, required=False) or {}, "queryResult.queryText")
         user = field(body, "originalDetectIntentRequest.payload.user.userId", required=False)
-        return PlatformRequest(session, user, text or "", field(body, "responseId", required=False),
-                               launch=is_launch(intent) and not text)
+        return PlatformRequest(session, user, text, field(body, "responseId", required=False), launch=launch)
 
     def respond(self, result: TurnResult | None, body: dict[str, Any]) -> dict[str, Any]:
         assert result is not None

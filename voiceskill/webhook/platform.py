@@ -91,6 +91,18 @@ def is_launch(name: str | None) -> bool:
     return bool(name) and name in data.load("platform_intents")["launch"]
 
 
+def shopper_words(text: str | None, intent: str | None, params: dict[str, Any], text_field: str) -> tuple[str, bool]:
+    """(the words, whether it is a launch): raw text first, else the mapped intent's sentence."""
+    if text:
+        return text, False
+    if is_launch(intent):
+        return "", True
+    mapped = text_for_intent(intent or "", params)
+    if mapped is None:
+        raise WebhookError(400, f"missing field {text_field} (and no mapped intent)")
+    return mapped, False
+
+
 def catch_all_slots() -> list[str]:
     return list(data.load("platform_intents")["catch_all_slots"])
 
