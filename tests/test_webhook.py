@@ -271,3 +271,14 @@ def test_concurrent_turns_lose_nothing(app) -> None:
     assert errors == []
     assistant = app.extensions["voiceskill"]
     assert [assistant.cart(f"dialogflow:user:u{k}") for k in range(4)] == [{"komkommer": 60}] * 4
+
+
+def test_an_internal_failure_is_json_without_traceback(app, client, monkeypatch) -> None:
+    def broken(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("database on fire")
+
+    monkeypatch.setattr(app.extensions["voiceskill"], "turn", broken)
+    response = post(client, "/dialogflow", example(PLATFORMS["/dialogflow"]))
+    assert response.status_code == 500
+    assert response.get_json() == {"error": "internal error; the request was not applied"}
+    assert b"Traceback" not in response.data and b"on fire" not in response.data
