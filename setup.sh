@@ -10,10 +10,15 @@ PYTHON="${PYTHON:-python3}"
 SUDO=""
 [ "$(id -u)" = 0 ] || SUDO="sudo"
 
-# System packages, installed only when missing (Debian / Raspberry Pi OS).
+# System packages, installed only when missing (Debian / Raspberry Pi OS):
+# espeak-ng speaks the replies (pyttsx3) and makes test audio, libportaudio2 opens
+# the microphone (sounddevice), sox shapes audio fixtures, alsa-utils plays sound.
 need=""
 command -v "$PYTHON" >/dev/null 2>&1 || need="python3"
 "$PYTHON" -c "import ensurepip, venv" >/dev/null 2>&1 || need="$need python3-venv python3-pip"
+for pkg in espeak-ng libportaudio2 sox alsa-utils; do
+    dpkg -s "$pkg" >/dev/null 2>&1 || need="$need $pkg"
+done
 if [ -n "$need" ]; then
     echo "Installing system packages:$need"
     $SUDO apt-get update -q
@@ -24,7 +29,7 @@ fi
 if [ ! -f "$VENV/.installed" ] || [ setup.cfg -nt "$VENV/.installed" ]; then
     "$PYTHON" -m venv "$VENV"
     "$VENV/bin/python" -m pip install -q --disable-pip-version-check --upgrade pip
-    "$VENV/bin/python" -m pip install -q --disable-pip-version-check -e '.[webhook,test,bench]'
+    "$VENV/bin/python" -m pip install -q --disable-pip-version-check -e '.[webhook,speech,test,bench]'
     touch "$VENV/.installed"
 fi
 

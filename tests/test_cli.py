@@ -34,7 +34,7 @@ def test_chat_ends_on_goodbye_and_on_eof(tmp_path: Path) -> None:
 
 
 def test_demo_replays_and_checks_itself() -> None:
-    result = CliRunner().invoke(main, ["demo"])
+    result = CliRunner().invoke(main, ["demo", "--text"])
     assert result.exit_code == 0
     assert result.output.strip().splitlines()[-1] == "1 passed, 0 failed"
     assert "twee pakken halfvolle melk" in result.output

@@ -8,7 +8,8 @@ from voiceskill.scenarios import Runner, find_scenarios
 
 HERE = Path(__file__).parent
 PEERS = HERE.parent.parent / "shared" / "peers" / "ha-intents-nl" / "scenarios"
-OWN = find_scenarios([HERE / "scenarios"])
+AUDIO = HERE / "scenarios" / "audio"
+OWN = [p for p in find_scenarios([HERE / "scenarios"]) if AUDIO not in p.parents]
 PEER = find_scenarios([PEERS]) if PEERS.is_dir() else []
 
 

@@ -49,3 +49,17 @@ def test_repair_is_flagged(understander: Understander) -> None:
 ])
 def test_normalize(raw: str, clean: str) -> None:
     assert normalize(raw) == clean
+
+
+@pytest.mark.parametrize("heard, intent", [
+    ("lees mijn laatst vol", "read_cart"), ("tot ziense", "goodbye"), ("ik wil een mademerker", "handover"),
+    ("matkan ik negen", "help"), ("ongevan maken", "undo"),
+])
+def test_misheard_commands_by_spelling_or_sound(understander: Understander, heard: str, intent: str) -> None:
+    u = understander.understand(heard)
+    assert u.intent == intent and u.confidence < 1.0
+
+
+@pytest.mark.parametrize("text", ["heel", "asdf qwerty", "hoe gaat het met je", "ik wil een fiets"])
+def test_fuzzy_commands_stay_out_of_the_way(understander: Understander, text: str) -> None:
+    assert understander.understand(text).intent in ("fallback", "add_item")

@@ -12,11 +12,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+from .asr.base import Transcript
 from .cart import CartStore, LogEntry
 from .catalog import Catalog, load_catalog
 from .dialogue import CartView, Dialogue, DialogueState
 from .nlu import Understander, Understanding
 from .reply import Reply
+
+
+MAX_HYPOTHESES = 5
 
 
 @dataclass(frozen=True)
@@ -112,6 +116,29 @@ class Assistant:
             if request_id:
                 store.remember(request_id, result.to_dict())
         return result
+
+    def hear(self, transcript: Transcript, user: str = "default", session: str | None = None,
+             request_id: str | None = None) -> TurnResult:
+        """A turn from speech: the hypothesis understanding explains best, with the recogniser's doubts."""
+        text, understanding = self.best_hypothesis(transcript)
+        return self.turn(text, user, session, transcript.confidence, understanding, request_id)
+
+    def best_hypothesis(self, transcript: Transcript) -> tuple[str, Understanding]:
+        """Among the recogniser's hypotheses, the first that understanding fully explains.
+
+        Recognisers often have the right words in a lower hypothesis (`die flessen` vs
+        `drie flessen`); a hypothesis is explained when its intent is known and every
+        product it names is in the catalog.
+        """
+        words = transcript.word_confidences()
+        candidates = [(transcript.text, transcript.confidence), *transcript.alternatives]
+        understood = [(text, self.understander.understand(text, transcript.confidence, words))
+                      for text, _ in candidates[:MAX_HYPOTHESES]]
+        for text, u in understood:
+            if u.intent != "fallback" and all(i.match and i.match.resolved or i.match and i.match.ambiguous
+                                              for i in u.items):
+                return text, u
+        return understood[0]
 
     def cart(self, user: str = "default") -> dict[str, int]:
         return self.store.cart(user)

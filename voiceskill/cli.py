@@ -16,11 +16,18 @@ from .errors import VoiceskillError
 from .reply import cart_phrase
 from .scenarios import Runner, ScenarioResult
 
+REPO_ROOT = Path(__file__).resolve().parent.parent
 catalog_option = click.option("--catalog", type=click.Path(dir_okay=False), default=None,
                               help="Catalog CSV (default: $VOICESKILL_CATALOG or the built-in one).")
 db_option = click.option("--db", type=click.Path(dir_okay=False), default=None,
                          help="Cart database (default: $VOICESKILL_DB or ~/.local/share/voiceskill/voiceskill.db).")
 user_option = click.option("--user", default="default", show_default=True, help="Whose cart.")
+engine_option = click.option("--engine", type=click.Choice(["auto", "vosk", "whisper"]), default="auto",
+                             show_default=True, help="Speech engine; auto prefers an installed Dutch vosk model.")
+model_option = click.option("--model", type=click.Path(), default=None,
+                            help="Speech model folder (default: $VOICESKILL_VOSK_MODEL or the data dir).")
+tts_option = click.option("--tts", default="none", show_default=True,
+                          help="Replies aloud: speak, wav:DIR (one WAV per reply) or none.")
 
 
 class CleanErrors(click.Group):
@@ -80,34 +87,126 @@ def chat(user: str, catalog: str | None, db: str | None, show_cart: bool) -> Non
 
 @main.command()
 @catalog_option
-def demo(catalog: str | None) -> None:
-    """Replay the built-in demo conversation in text and check it.
+@engine_option
+@model_option
+@click.option("--text", "text_only", is_flag=True, help="The typed demo, without speech.")
+@click.option("--tts", default=None, help="Replies aloud: speak, wav:DIR or none (default: wav files in the data dir).")
+def demo(catalog: str | None, engine: str, model: str | None, text_only: bool, tts: str | None) -> None:
+    """Replay the built-in demo conversation, spoken (recorded audio in, speech out) or typed.
 
     Example: voiceskill demo
     """
-    runner = Runner(catalog)
-    path = Path(str(resources.files("voiceskill.data").joinpath("demo.yaml")))
+    from .paths import data_dir
+
+    spoken = REPO_ROOT / "audio_fixtures" / "demo.yaml"
+    path = Path(str(resources.files("voiceskill.data").joinpath("demo.yaml"))) if text_only else spoken
+    runner = Runner(catalog, engine, model)
     result = runner.run_file(path)
     assistant = runner.assistant(None)
+    speaker = None
+    if not text_only:
+        from .tts import make_speaker
+
+        speaker = make_speaker(tts or f"wav:{data_dir() / 'demo-replies'}", echo=None)
     click.echo(f"sam> {assistant.greeting().text}")
     for turn in result.turns:
+        heard = "" if turn.said == turn.transcript else f"  (audio: {Path(turn.said).name})"
+        click.echo(f"jij> {turn.transcript}{heard}")
         if turn.result:
-            click.echo(f"jij> {turn.said}\nsam> {turn.result.reply.text}")
+            click.echo(f"sam> {turn.result.reply.text}")
             click.echo(f"     [{turn.result.intent}] {_cart_line(assistant.catalog, turn.result.cart)}")
+            written = speaker.speak(turn.result.reply) if speaker else None
+            if written:
+                click.echo(f"     (spoken reply: {written})")
     _report([result], as_json=False)
 
 
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @catalog_option
+@engine_option
+@model_option
 @click.option("--json", "as_json", is_flag=True, help="Print a machine-readable report.")
-def scenarios(paths: tuple[str, ...], catalog: str | None, as_json: bool) -> None:
+def scenarios(paths: tuple[str, ...], catalog: str | None, engine: str, model: str | None, as_json: bool) -> None:
     """Replay scenario files (or folders of *.yaml) and check every expectation.
 
     Example: voiceskill scenarios tests/scenarios ../shared/peers/ha-intents-nl/scenarios
     """
-    results = Runner(catalog).run(paths)
+    results = Runner(catalog, engine, model).run(paths)
     _report(results, as_json)
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path())
+@user_option
+@catalog_option
+@db_option
+@engine_option
+@model_option
+@tts_option
+def replay(files: tuple[str, ...], user: str, catalog: str | None, db: str | None, engine: str,
+           model: str | None, tts: str) -> None:
+    """Run recorded WAV files through the whole pipeline, one turn each, in order.
+
+    Example: voiceskill replay audio_fixtures/add_twee_bananen.wav --engine whisper --db :memory:
+    """
+    from .asr.base import transcribe
+    from .asr.engines import open_recognizer
+    from .audio import read_wav
+    from .tts import make_speaker
+
+    bot = Assistant(catalog, db)
+    speaker = make_speaker(tts, echo=None)
+    recognizer = open_recognizer(bot.catalog, engine, model)
+    failed = 0
+    for path in files:
+        try:
+            transcript = transcribe(recognizer, read_wav(path))
+        except VoiceskillError as exc:
+            click.echo(f"Error: {exc}", err=True)
+            failed += 1
+            continue
+        result = bot.hear(transcript, user=user)
+        click.echo(f"{path}\n  heard:  {transcript.text!r} (confidence {transcript.confidence:.2f}, {recognizer.name})")
+        click.echo(f"  intent: {result.intent}\n  reply:  {result.reply.text}")
+        click.echo(f"  {_cart_line(bot.catalog, result.cart)}")
+        speaker.speak(result.reply)
+    sys.exit(2 if failed else 0)
+
+
+@main.command()
+@user_option
+@catalog_option
+@db_option
+@engine_option
+@model_option
+@click.option("--tts", default="speak", show_default=True, help="Replies aloud: speak, wav:DIR or none.")
+@click.option("--wake", default="hallo sam", show_default=True, help="Wake phrase; empty for none.")
+@click.option("--push-to-talk", is_flag=True, help="Press Enter before each command instead of a wake phrase.")
+@click.option("--device", default=None, help="Input device name or number (see `python -m sounddevice`).")
+@click.option("--wav", "wavs", multiple=True, type=click.Path(dir_okay=False),
+              help="Listen to these WAV files instead of a microphone (headless tests).")
+def listen(user: str, catalog: str | None, db: str | None, engine: str, model: str | None, tts: str,
+           wake: str, push_to_talk: bool, device: str | None, wavs: tuple[str, ...]) -> None:
+    """The speaker loop: hear a command, answer aloud, listen again (Ctrl-C stops).
+
+    Example: voiceskill listen --engine auto --tts speak --wake "hallo sam"
+    """
+    import logging
+
+    from .asr.engines import open_recognizer
+    from .listen import Listener, microphone_source, wav_source
+    from .tts import make_speaker
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    bot = Assistant(catalog, db)
+    speaker = make_speaker(tts, echo=lambda text: click.echo(f"sam> {text}"))
+    chosen = int(device) if device and device.isdigit() else device
+    source = wav_source(wavs) if wavs else microphone_source(chosen)
+    recognizer = open_recognizer(bot.catalog, engine, model)
+    click.echo(f"sam> {bot.greeting().text}")
+    Listener(bot, recognizer, speaker, user=user, wake=wake or None, push_to_talk=push_to_talk,
+             source=source).run()
 
 
 def _report(results: list[ScenarioResult], as_json: bool) -> None:
@@ -200,6 +299,64 @@ def serve(host: str, port: int, threads: int, catalog: str | None, db: str | Non
         alexa_skill_ids=frozenset(alexa_skill_id) or None, alexa_verify=False if no_alexa_verify else None,
         cart_per=cart_per)
     run_server(create_app(config), host, port, threads)
+
+
+@main.group()
+def grammar() -> None:
+    """The vosk grammar: everything a shopper can say with this catalog.
+
+    Example: voiceskill grammar build --catalog my-store.csv
+    """
+
+
+@grammar.command("build")
+@catalog_option
+def grammar_build(catalog: str | None) -> None:
+    """Write the grammar for a catalog to grammars/ (also done automatically when it changes).
+
+    Example: voiceskill grammar build
+    """
+    from .asr.grammar import ensure_grammar, grammar_file
+
+    products = load_catalog(catalog)
+    phrases = ensure_grammar(products)
+    click.echo(f"{grammar_file(products)}: {len(phrases)} phrases")
+
+
+@main.group()
+def model() -> None:
+    """Speech models: download and list.
+
+    Example: voiceskill model download vosk-nl
+    """
+
+
+@model.command("download")
+@click.argument("name", type=click.Choice(["vosk-nl"]))
+@click.option("--dir", "folder", type=click.Path(file_okay=False), default=None,
+              help="Where to put it (default: ~/.local/share/voiceskill/models).")
+def model_download(name: str, folder: str | None) -> None:
+    """Download a speech model, check its size, and unpack it atomically.
+
+    Example: voiceskill model download vosk-nl
+    """
+    from .asr.models import VOSK_NL, download
+
+    path = download(VOSK_NL, Path(folder) if folder else None)
+    click.echo(f"installed {name} in {path}")
+
+
+@model.command("list")
+def model_list() -> None:
+    """Show which speech models are installed, and where.
+
+    Example: voiceskill model list
+    """
+    from .asr.models import list_models
+
+    for info in list_models():
+        state = "installed" if info["installed"] else "not installed"
+        click.echo(f"{info['name']:<14} {state:<14} {info['path']}")
 
 
 @main.command("catalog")

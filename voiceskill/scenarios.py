@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -11,7 +11,10 @@ import re
 
 import yaml
 
+from .asr.base import Recognizer, transcribe
+from .asr.engines import open_recognizer
 from .assistant import Assistant, TurnResult
+from .audio import read_wav
 from .cart import CartStore
 from .catalog import load_catalog
 from .errors import ScenarioError, VoiceskillError
@@ -38,8 +41,6 @@ def _truthy(value: Any) -> bool:
     return value.strip().lower() in TRUE_WORDS if isinstance(value, str) else bool(value)
 
 
-Transcriber = Callable[[Path], tuple[str, float]]
-"""Audio file -> (transcript, confidence); supplied by the speech stage."""
 
 
 @dataclass(frozen=True)
@@ -166,14 +167,27 @@ def check(expect: dict[str, Any], result: TurnResult, transcript: str) -> list[s
 
 
 class Runner:
-    """Runs scenarios; one assistant per catalog, a fresh empty cart per scenario."""
+    """Runs scenarios; one assistant per catalog, a fresh empty cart per scenario.
 
-    def __init__(self, catalog: str | Path | None = None, transcriber: Transcriber | None = None) -> None:
+    Audio turns load the speech engine on first use (one per catalog: the grammar
+    and the prompt are built from it).
+    """
+
+    def __init__(self, catalog: str | Path | None = None, engine: str = "auto",
+                 model: str | Path | None = None) -> None:
         self.default_catalog = catalog
-        self.transcriber = transcriber
+        self.engine = engine
+        self.model = model
         self.store = CartStore(":memory:")
         self._assistants: dict[str, Assistant] = {}
+        self._recognizers: dict[int, Recognizer] = {}
         self._count = 0
+
+    def recognizer(self, assistant: Assistant) -> Recognizer:
+        key = id(assistant)
+        if key not in self._recognizers:
+            self._recognizers[key] = open_recognizer(assistant.catalog, self.engine, self.model)
+        return self._recognizers[key]
 
     def assistant(self, catalog: Path | None) -> Assistant:
         chosen = catalog or self.default_catalog
@@ -196,18 +210,18 @@ class Runner:
         return result
 
     def run_turn(self, assistant: Assistant, user: str, number: int, spec: TurnSpec) -> TurnOutcome:
-        said = spec.say if spec.say is not None else str(spec.audio)
-        if spec.audio is not None:
-            if self.transcriber is None:
-                return TurnOutcome(number, said, "", None, ["audio turns need a speech engine; none is configured"])
-            try:
-                transcript, confidence = self.transcriber(spec.audio)
-            except VoiceskillError as exc:
-                return TurnOutcome(number, said, "", None, [str(exc)])
-        else:
-            transcript, confidence = said, 1.0
-        turn = assistant.turn(transcript, user=user, confidence=confidence)
-        return TurnOutcome(number, said, transcript, turn, check(spec.expect, turn, transcript))
+        if spec.audio is None:
+            said = spec.say or ""
+            turn = assistant.turn(said, user=user)
+            return TurnOutcome(number, said, said, turn, check(spec.expect, turn, said))
+        said = str(spec.audio)
+        try:
+            samples = read_wav(spec.audio)
+            transcript = transcribe(self.recognizer(assistant), samples)
+        except VoiceskillError as exc:
+            return TurnOutcome(number, said, "", None, [str(exc)])
+        turn = assistant.hear(transcript, user=user)
+        return TurnOutcome(number, said, transcript.text, turn, check(spec.expect, turn, transcript.text))
 
     def run(self, paths: Iterable[str | Path]) -> list[ScenarioResult]:
         return [self.run_file(p) for p in find_scenarios(paths)]

@@ -1,4 +1,5 @@
-"""Sentence templates in hassil's syntax, compiled to regular expressions.
+"""Sentence templates in hassil's syntax: parsed once, then compiled to regular
+expressions (to understand) or expanded into phrases (for a recogniser's grammar).
 
 `(a|b)` is a choice, `[a|b]` an optional choice, `<rule>` an expansion rule
 and `{slot}` a free-text slot. Words are matched whole; a space inside an
@@ -7,12 +8,156 @@ optional (`boodschappen[ ]lijst`) lets a compound be said as one or two words.
 
 from __future__ import annotations
 
+import heapq
 import re
 from dataclasses import dataclass
+from typing import Union
 
 from ..errors import DataFileError
 
 _SPACE = r"\b\s*\b"
+_SLOT = "\x00"
+MAX_PER_TEMPLATE = 60
+"""Expansions kept per sentence template (simplest forms first)."""
+
+Node = Union[str, "Alt", "Ref"]
+
+
+class Alt:
+    """A choice ``(a|b)``, optional when written ``[a|b]``."""
+
+    def __init__(self, options: list[list[Node]], optional: bool) -> None:
+        self.options = options
+        self.optional = optional
+
+
+class Ref:
+    """A ``<rule>`` reference or (``slot=True``) a ``{slot}``, which splits phrases."""
+
+    def __init__(self, name: str, slot: bool = False) -> None:
+        self.name = name
+        self.slot = slot
+
+
+class _Parser:
+    """Recursive-descent parser for hassil's template syntax."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.pos = 0
+
+    def fail(self, problem: str) -> DataFileError:
+        return DataFileError(f"template {self.source!r}: {problem} at position {self.pos}")
+
+    def sequence(self, closers: str) -> list[Node]:
+        out: list[Node] = []
+        text = self.source
+        while self.pos < len(text) and text[self.pos] not in closers:
+            ch = text[self.pos]
+            self.pos += 1
+            if ch in "([":
+                out.append(Alt(self.options(")" if ch == "(" else "]"), ch == "["))
+            elif ch in "<{":
+                end = text.find(">" if ch == "<" else "}", self.pos)
+                if end < 0:
+                    raise self.fail(f"unclosed {ch!r}")
+                out.append(Ref(text[self.pos:end], slot=ch == "{"))
+                self.pos = end + 1
+            elif out and isinstance(out[-1], str):
+                out[-1] += ch
+            else:
+                out.append(ch)
+        return out
+
+    def options(self, closer: str) -> list[list[Node]]:
+        found = [self.sequence("|" + closer)]
+        while self.pos < len(self.source) and self.source[self.pos] == "|":
+            self.pos += 1
+            found.append(self.sequence("|" + closer))
+        if self.pos >= len(self.source) or self.source[self.pos] != closer:
+            raise self.fail(f"missing {closer!r}")
+        self.pos += 1
+        return found
+
+
+def parse_template(source: str) -> list[Node]:
+    """Parse one template into literal text, choices and references."""
+    parser = _Parser(source.strip())
+    nodes = parser.sequence("")
+    if parser.pos != len(parser.source):
+        raise parser.fail("unbalanced brackets")
+    return nodes
+
+
+def ordered_product(options: list[list[str]], limit: int) -> list[str]:
+    """Concatenations of one pick per list, simplest (lowest index sum) first, at most ``limit``.
+
+    Why: a plain product varies only the last parts before hitting the cap;
+    this keeps the cap fair to every part of a sentence.
+    """
+    start = (0,) * len(options)
+    heap, seen, out = [(0, start)], {start}, []
+    while heap and len(out) < limit:
+        total, picks = heapq.heappop(heap)
+        out.append("".join(choice[i] for choice, i in zip(options, picks)))
+        for k, i in enumerate(picks):
+            if i + 1 < len(options[k]):
+                following = picks[:k] + (i + 1,) + picks[k + 1:]
+                if following not in seen:
+                    seen.add(following)
+                    heapq.heappush(heap, (total + 1, following))
+    return out
+
+
+def _expand_nodes(nodes: list[Node], rules: dict[str, str], limit: int, depth: int) -> list[str]:
+    if depth > 10:
+        raise DataFileError("template rules nest too deeply (a <rule> refers to itself?)")
+    parts: list[list[str]] = []
+    for node in nodes:
+        if isinstance(node, str):
+            parts.append([node])
+        elif isinstance(node, Alt):
+            choices = [""] if node.optional else []
+            for option in node.options:
+                choices.extend(_expand_nodes(option, rules, limit, depth + 1))
+            parts.append(list(dict.fromkeys(choices))[:limit])
+        elif node.slot:
+            parts.append([_SLOT])
+        elif node.name in rules:
+            parts.append(_expand_nodes(parse_template(rules[node.name]), rules, limit, depth + 1))
+        else:
+            raise DataFileError(f"template rule <{node.name}> is not defined under rules:")
+    return ordered_product(parts, limit)
+
+
+def expand_template(source: str, rules: dict[str, str] | None = None,
+                    limit: int = MAX_PER_TEMPLATE) -> list[str]:
+    """The phrases a template can produce; a ``{slot}`` splits a sentence into separate phrases."""
+    phrases: list[str] = []
+    for sentence in _expand_nodes(parse_template(source), rules or {}, limit, 0):
+        phrases.extend(" ".join(piece.split()) for piece in sentence.split(_SLOT))
+    return [p for p in dict.fromkeys(phrases) if p]
+
+
+
+def _regex(nodes: list[Node], rules: dict[str, str], greedy: bool, depth: int = 0) -> str:
+    """Regex text for parsed nodes: spaces between whole words, slots as named groups."""
+    if depth > 10:
+        raise DataFileError("template rules nest too deeply (a <rule> refers to itself?)")
+    out: list[str] = []
+    for node in nodes:
+        if isinstance(node, str):
+            out.append("".join(_SPACE if ch == " " else re.escape(ch) for ch in node))
+        elif isinstance(node, Alt):
+            body = "|".join(_regex(option, rules, greedy, depth + 1) for option in node.options)
+            out.append(f"(?:{body})" + ("?" if node.optional else ""))
+        elif node.slot:
+            out.append(f"(?P<{node.name}>.+{'' if greedy else '?'})")
+        elif node.name in rules:
+            out.append(f"(?:{_regex(parse_template(rules[node.name]), rules, greedy, depth + 1)})")
+        else:
+            raise DataFileError(f"template rule <{node.name}> is not defined under rules:")
+    return "".join(out)
 
 
 @dataclass(frozen=True)
@@ -38,62 +183,7 @@ class Template:
         return found[0] if found else None
 
 
-class _Compiler:
-    def __init__(self, source: str, rules: dict[str, str], greedy: bool = False) -> None:
-        self.source = source
-        self.rules = rules
-        self.greedy = greedy
-        self.pos = 0
-
-    def fail(self, problem: str) -> DataFileError:
-        return DataFileError(f"template {self.source!r}: {problem} at position {self.pos}")
-
-    def sequence(self, closers: str) -> str:
-        out: list[str] = []
-        text = self.source
-        while self.pos < len(text) and text[self.pos] not in closers:
-            ch = text[self.pos]
-            self.pos += 1
-            if ch in "([":
-                body = self.alternatives(")" if ch == "(" else "]")
-                out.append(f"(?:{body})" + ("?" if ch == "[" else ""))
-            elif ch == "<":
-                end = text.index(">", self.pos)
-                name = text[self.pos:end]
-                self.pos = end + 1
-                if name not in self.rules:
-                    raise self.fail(f"unknown rule <{name}>")
-                out.append(f"(?:{compile_regex(self.rules[name], self.rules)})")
-            elif ch == "{":
-                end = text.index("}", self.pos)
-                out.append(f"(?P<{text[self.pos:end]}>.+{'' if self.greedy else '?'})")
-                self.pos = end + 1
-            elif ch == " ":
-                out.append(_SPACE)
-            else:
-                out.append(re.escape(ch))
-        return "".join(out)
-
-    def alternatives(self, closer: str) -> str:
-        options = [self.sequence("|" + closer)]
-        while self.pos < len(self.source) and self.source[self.pos] == "|":
-            self.pos += 1
-            options.append(self.sequence("|" + closer))
-        if self.pos >= len(self.source) or self.source[self.pos] != closer:
-            raise self.fail(f"missing {closer!r}")
-        self.pos += 1
-        return "|".join(options)
-
-
-def compile_regex(source: str, rules: dict[str, str], greedy: bool = False) -> str:
-    """Regex text for one template (rules expanded)."""
-    compiler = _Compiler(source.strip(), rules, greedy)
-    body = compiler.sequence("")
-    if compiler.pos != len(compiler.source):
-        raise compiler.fail("unbalanced brackets")
-    return body
-
-
 def compile_template(source: str, rules: dict[str, str]) -> Template:
-    patterns = tuple(re.compile(rf"\s*{compile_regex(source, rules, greedy)}\s*") for greedy in (False, True))
+    nodes = parse_template(source)
+    patterns = tuple(re.compile(rf"\s*{_regex(nodes, rules, greedy)}\s*") for greedy in (False, True))
     return Template(source, patterns if "{" in source else patterns[:1])

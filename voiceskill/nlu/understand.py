@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
+
+from rapidfuzz import fuzz, process
 
 from .. import data
 from ..catalog import Catalog
-from .grammar import Template, compile_template
+
+from .grammar import Template, compile_template, expand_template
 from .items import ItemReader, ItemRequest, Quantity, is_quantity_only
 from .matcher import ACCEPT, ProductMatcher
-from .morphology import stopwords
+from .morphology import phonetic_key, stopwords
 from .normalize import normalize
-from .numbers import parse_ordinal
+from .numbers import parse_ordinal, word_value
 
 STRICT_CONFIDENCE = 0.75
+FUZZY_SCORE = 78
+FUZZY_CHANGING = 86
+FUZZY_MIN_CHARS = 6
+FUZZY_MAX_WORDS = 8
+CHANGES_AT_ONCE = frozenset({"undo"})
 
 
 @dataclass(frozen=True)
@@ -71,8 +79,24 @@ class Understander:
         self.reader = ItemReader(self.matcher)
         _groups()
 
-    def understand(self, text: str, confidence: float = 1.0) -> Understanding:
-        """The intent and slots of ``text``; anything not understood is `fallback`."""
+    def understand(self, text: str, confidence: float = 1.0,
+                   word_confidence: dict[str, float] | None = None) -> Understanding:
+        """The intent and slots of ``text``; anything not understood is `fallback`.
+
+        ``word_confidence`` (from speech recognition) marks spoken numbers as uncertain.
+        """
+        understood = self._understand(text, confidence)
+        unknown_order = understood.intent == "add_item" and bool(understood.items) and \
+            not any(i.match and i.match.confidence >= ACCEPT for i in understood.items)
+        if understood.intent == "fallback" or unknown_order:
+            understood = _sounds_like_command(understood, FUZZY_CHANGING if unknown_order else FUZZY_SCORE)
+        if not word_confidence or not understood.items:
+            return understood
+        heard = {normalize(w): c for w, c in word_confidence.items()}
+        items = tuple(_number_confidence(item, heard) for item in understood.items)
+        return replace(understood, items=items)
+
+    def _understand(self, text: str, confidence: float) -> Understanding:
         norm = normalize(text)
         words = tuple(norm.split())
         ordinal = parse_ordinal(list(words))
@@ -100,6 +124,51 @@ class Understander:
                 return None
         return Understanding(norm, group.intent, tuple(items), quantity, group.repair,
                              ordinal, confidence, words)
+
+
+@lru_cache(maxsize=1)
+def _fixed_phrases() -> tuple[list[str], list[str], list[str]]:
+    """Every slot-free command sentence (phrases, their sound-alike keys, their intents)."""
+    raw = data.load("intents")
+    phrases: list[str] = []
+    intents: list[str] = []
+    for group in raw["intents"]:
+        for sentence in group["sentences"]:
+            if "{" not in sentence:
+                expanded = expand_template(sentence, raw["rules"])
+                phrases.extend(expanded)
+                intents.extend([group["intent"]] * len(expanded))
+    return phrases, [phonetic_key(p) for p in phrases], intents
+
+
+def _sounds_like_command(u: Understanding, threshold: int) -> Understanding:
+    """A misheard fixed command (`ongevan maken`, `dat maast het`) by spelling or sound.
+
+    Only whole sentences close to a known command count, with lower confidence;
+    commands that change the cart at once, and words that might be an order of
+    something we do not sell (`ik wil een fiets`), need to be closer still.
+    """
+    if len(u.text) < FUZZY_MIN_CHARS or len(u.words) > FUZZY_MAX_WORDS:
+        return u
+    phrases, keys, intents = _fixed_phrases()
+    by_spelling = process.extractOne(u.text, phrases, scorer=fuzz.ratio)
+    by_sound = process.extractOne(phonetic_key(u.text), keys, scorer=fuzz.ratio)
+    score, index = max((by_spelling[1], by_spelling[2]), (by_sound[1], by_sound[2]))
+    intent = intents[index]
+    needed = FUZZY_CHANGING if intent in CHANGES_AT_ONCE else threshold
+    if score < needed:
+        return u
+    return replace(u, intent=intent, items=(), confidence=round(u.confidence * score / 100, 3))
+
+
+def _number_confidence(item: ItemRequest, heard: dict[str, float]) -> ItemRequest:
+    """The item with its quantity as sure as the recogniser was of the number words."""
+    if not item.quantity.explicit:
+        return item
+    numbers = [heard[w] for w in item.said.split() if w in heard and word_value(w) is not None]
+    if not numbers:
+        return item
+    return replace(item, quantity=replace(item.quantity, confidence=min(numbers)))
 
 
 def _content(words: str) -> list[str]:

@@ -1,0 +1,119 @@
+"""One recogniser interface for every speech engine: stream audio in, transcripts out."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+
+from ..errors import VoiceskillError
+
+SAMPLE_RATE = 16_000
+"""Every engine takes 16 kHz mono; voiceskill.audio converts anything else."""
+
+
+class SpeechError(VoiceskillError):
+    """A speech engine or model that cannot be used; the message names the fix."""
+
+
+@dataclass(frozen=True)
+class Word:
+    """One recognised word with its timing (seconds) and confidence (0..1)."""
+
+    text: str
+    start: float
+    end: float
+    confidence: float = 1.0
+
+
+@dataclass(frozen=True)
+class Transcript:
+    """What was heard: the best text, how sure, and what else it might have been."""
+
+    text: str
+    confidence: float = 1.0
+    alternatives: tuple[tuple[str, float], ...] = ()
+    """Other hypotheses as (text, confidence), best first, not including ``text``."""
+    words: tuple[Word, ...] = ()
+    final: bool = True
+    """False for a partial result while audio is still streaming in."""
+    engine: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"text": self.text, "confidence": self.confidence,
+                "alternatives": [list(a) for a in self.alternatives],
+                "words": [vars(w) for w in self.words], "final": self.final, "engine": self.engine}
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> "Transcript":
+        return cls(raw["text"], raw.get("confidence", 1.0),
+                   tuple((str(t), float(c)) for t, c in raw.get("alternatives", [])),
+                   tuple(Word(**w) for w in raw.get("words", [])), raw.get("final", True), raw.get("engine", ""))
+
+    def word_confidences(self) -> dict[str, float]:
+        """Lowest confidence per (lowercased) word, for confirming uncertain numbers."""
+        out: dict[str, float] = {}
+        for word in self.words:
+            key = word.text.lower().strip(".,!?")
+            out[key] = min(out.get(key, 1.0), word.confidence)
+        return out
+
+
+class Stream(Protocol):
+    """One utterance being recognised."""
+
+    def accept(self, samples: np.ndarray) -> Transcript | None:
+        """Feed int16 samples at 16 kHz; may return a partial transcript."""
+
+    def finish(self) -> Transcript:
+        """No more audio: the final transcript."""
+
+
+class Recognizer(Protocol):
+    """A loaded speech engine; cheap to open streams on, expensive to create."""
+
+    name: str
+
+    def stream(self) -> Stream: ...
+
+
+def transcribe(recognizer: Recognizer, samples: np.ndarray, chunk: int = 4000) -> Transcript:
+    """Recognise a whole utterance by streaming it in chunks (as a microphone would)."""
+    stream = recognizer.stream()
+    for start in range(0, len(samples), chunk):
+        stream.accept(samples[start:start + chunk])
+    return stream.finish()
+
+
+def chunks(samples: np.ndarray, size: int) -> Iterator[np.ndarray]:
+    for start in range(0, len(samples), size):
+        yield samples[start:start + size]
+
+
+@dataclass
+class BufferedStream:
+    """A stream for engines that decode whole utterances: collects audio, decodes at the end."""
+
+    decode: Any
+    """Callable[[np.ndarray], Transcript] run on finish()."""
+    parts: list[np.ndarray] = field(default_factory=list)
+
+    def accept(self, samples: np.ndarray) -> Transcript | None:
+        self.parts.append(np.asarray(samples, dtype=np.int16))
+        return None
+
+    def finish(self) -> Transcript:
+        audio = np.concatenate(self.parts) if self.parts else np.zeros(0, dtype=np.int16)
+        return self.decode(audio)
+
+
+def best_first(hypotheses: Iterable[tuple[str, float]]) -> list[tuple[str, float]]:
+    """Distinct non-empty hypotheses, most confident first."""
+    seen: dict[str, float] = {}
+    for text, score in hypotheses:
+        text = " ".join(text.split())
+        if text and score > seen.get(text, -1.0):
+            seen[text] = score
+    return sorted(seen.items(), key=lambda item: -item[1])
