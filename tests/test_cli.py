@@ -49,3 +49,14 @@ def test_env_var_picks_the_database(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setenv("VOICESKILL_DB", str(tmp_path / "env.db"))
     CliRunner().invoke(main, ["chat", "--catalog", CATALOG], input="een komkommer\n")
     assert (tmp_path / "env.db").exists()
+
+
+def test_spoken_demo_end_to_end(tmp_path: Path, monkeypatch) -> None:
+    """Recorded audio -> Whisper -> dialogue -> cart -> reply -> spoken WAV, for every turn."""
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    result = CliRunner().invoke(main, ["demo", "--engine", "whisper", "--tts", f"wav:{tmp_path}"])
+    assert result.exit_code == 0, result.output
+    assert "(audio: add_twee_pakken_halfvolle_melk.wav)" in result.output
+    assert "spoken turns went as scripted" in result.output
+    replies = sorted(tmp_path.glob("*.wav"))
+    assert len(replies) == 10 and all(p.stat().st_size > 10_000 for p in replies)
