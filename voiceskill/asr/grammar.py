@@ -14,7 +14,6 @@ import json
 import os
 import re
 import tempfile
-import unicodedata
 from collections.abc import Iterable, Iterator
 from importlib import resources
 from pathlib import Path
@@ -22,6 +21,7 @@ from pathlib import Path
 from .. import data
 from ..catalog import Catalog
 from ..nlu.grammar import expand_template
+from ..nlu.normalize import normalize
 from ..paths import data_dir
 
 GRAMMAR_VERSION = 1
@@ -31,16 +31,13 @@ DATA_FILES = ("numbers", "units", "intents", "morphology")
 UNK = "[unk]"
 MAX_COMMAND_PHRASES = 8000
 """Cap on phrases from intents.yaml, so the grammar stays well under 20k phrases."""
-_NOT_WORD = re.compile(r"[^a-z0-9'\s]+")
 _LETTER_WORD = re.compile(r"^[^\W\d_]+(?:'[^\W\d_]+)*$")
 _TEMPLATE_SYNTAX = re.compile(r"[\s()\[\]|]+")
 _REFERENCE = re.compile(r"<[^>]*>|\{[^}]*\}")
 
 def clean(text: str) -> str:
-    """Lowercase, accent-free, punctuation-free: the spelling voiceskill's NLU uses."""
-    decomposed = unicodedata.normalize("NFKD", text.lower().replace("-", " "))
-    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return " ".join(_NOT_WORD.sub(" ", plain).split())
+    """The spelling voiceskill's understanding uses (one normaliser for both)."""
+    return normalize(text)
 
 
 def _speakable(phrase: str) -> bool:
