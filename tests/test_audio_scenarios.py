@@ -16,8 +16,8 @@ import pytest
 from voiceskill.scenarios import Runner, find_scenarios
 
 AUDIO = Path(__file__).parent / "scenarios" / "audio"
-FLOOR = 0.0
-"""Share of audio scenarios that must pass; raised whenever recognition improves."""
+FLOOR = 0.06
+"""Share of audio scenarios that must pass (3 of 32 passed when measured, 2026-11-23); raise it as recognition improves."""
 
 
 @pytest.fixture(scope="module")
@@ -33,6 +33,16 @@ def test_audio_scenarios_hold_their_floor(results) -> None:
     print(f"audio scenarios: {passed} of {len(results)} passed ({share:.0%})\n{report}")
     assert len(results) >= 20
     assert share >= FLOOR, report
+
+
+CART_FLOOR = 0.30
+"""Share of audio turns after which the cart is right (35% when measured); raise it as recognition improves."""
+
+
+def test_right_carts_after_audio_turns_hold_their_floor(results) -> None:
+    turns = [t for r in results for t in r.turns if t.said.endswith(".wav")]
+    right = sum(not any(f.startswith("expected cart") for f in t.failures) for t in turns) / len(turns)
+    assert right >= CART_FLOOR, f"the cart was right after {right:.0%} of audio turns"
 
 
 def test_audio_turns_were_recognised_not_skipped(results) -> None:
