@@ -123,9 +123,11 @@ def demo(catalog: str | None, engine: str, model: str | None, text_only: bool, t
                 click.echo(f"     (spoken reply: {written})")
     if text_only:
         _report([result], as_json=False)
+    from .asr.engines import pick_engine
+
     scripted = sum(not t.failures for t in result.turns)
-    click.echo(f"{scripted} of {len(result.turns)} spoken turns went as scripted "
-               f"(synthetic voices are hard for {runner.engine} recognition; see bench/asr.py)")
+    click.echo(f"{scripted} of {len(result.turns)} spoken turns went as scripted (synthetic voices are hard "
+               f"for {pick_engine(engine, model)} recognition; see bench/asr.py)")
 
 
 @main.command()
