@@ -30,3 +30,24 @@ def test_turn_result_is_json(assistant) -> None:
     result = assistant.turn("twee bananen", user="j")
     raw = json.loads(json.dumps(result.to_dict()))
     assert raw["cart"] == {"bananen": 2} and raw["intent"] == "add_item" and raw["asks"] is False
+
+
+def test_transcript_round_trip_and_number_agreement() -> None:
+    from voiceskill.asr.base import Transcript, Word
+
+    heard = Transcript("vier bananen", 0.7, (("vijf bananen", 0.2), ("vier banaan", 0.1)),
+                       (Word("vier", 0.0, 0.4, 0.2), Word("bananen", 0.4, 1.0, 0.9)))
+    assert Transcript.from_dict(json.loads(json.dumps(heard.to_dict()))) == heard
+    agreement = heard.word_confidences()
+    assert agreement["vier"] == 2 / 3 and agreement["bananen"] == 0.9
+    alone = Transcript("vier bananen", 0.7, (), heard.words)
+    assert alone.word_confidences() == {"vier": 0.2, "bananen": 0.9}
+
+
+def test_uncertain_spoken_number_is_confirmed(assistant) -> None:
+    from voiceskill.asr.base import Transcript, Word
+
+    doubt = Transcript("vier bananen", 0.9, (), (Word("vier", 0, 0.4, 0.3), Word("bananen", 0.4, 1, 0.95)))
+    asked = assistant.hear(doubt, user="n")
+    assert asked.asks and "Zei je vier bananen?" in asked.reply.text and asked.cart == {}
+    assert assistant.turn("ja", user="n").cart == {"bananen": 4}

@@ -53,12 +53,26 @@ class Transcript:
                    tuple(Word(**w) for w in raw.get("words", [])), raw.get("final", True), raw.get("engine", ""))
 
     def word_confidences(self) -> dict[str, float]:
-        """Lowest confidence per (lowercased) word, for confirming uncertain numbers."""
+        """How sure the recogniser is of each (lowercased) word, for confirming uncertain numbers.
+
+        The word's own confidence, or, when higher, the share of hypotheses that contain
+        it: a number all hypotheses agree on is not in doubt even when an engine's
+        word scores are low (Whisper on synthetic voices), one they disagree on is.
+        """
         out: dict[str, float] = {}
         for word in self.words:
             key = word.text.lower().strip(".,!?")
             out[key] = min(out.get(key, 1.0), word.confidence)
+        if self.alternatives:
+            readings = [set(_words(self.text)), *(set(_words(text)) for text, _ in self.alternatives)]
+            for word in _words(self.text):
+                agreement = sum(word in reading for reading in readings) / len(readings)
+                out[word] = max(out.get(word, 0.0), agreement)
         return out
+
+
+def _words(text: str) -> list[str]:
+    return [w.strip(".,!?") for w in text.lower().split()]
 
 
 class Stream(Protocol):

@@ -15,7 +15,10 @@ from .state import Change, DialogueState, Pending, Planned
 if TYPE_CHECKING:
     from .engine import CartView, Decision, Dialogue
 
-CONFIRM_BELOW = 0.75
+CONFIRM_NUMBER_BELOW = 0.6
+"""A spoken number heard with less confidence than this is confirmed (`drie` vs `die`)."""
+CONFIRM_UTTERANCE_BELOW = 0.35
+"""A whole utterance heard with less confidence than this is confirmed before changing the cart."""
 MAX_OPTIONS = 3
 COMMANDS = frozenset({"add_item", "remove_item", "set_quantity", "read_cart", "cart_total",
                       "clear_cart", "checkout", "undo", "goodbye", "greet"})
@@ -174,8 +177,8 @@ class Turn:
         questions: list[Pending] = []
         for item in self.u.items:
             self.plan_add(item, planned, questions)
-        uncertain = self.u.confidence < CONFIRM_BELOW or any(
-            i.quantity.confidence < CONFIRM_BELOW for i in self.u.items)
+        uncertain = self.u.confidence < CONFIRM_UTTERANCE_BELOW or any(
+            i.quantity.confidence < CONFIRM_NUMBER_BELOW for i in self.u.items)
         if planned and uncertain:
             questions.insert(0, self.heard_question(planned))
             planned = []
