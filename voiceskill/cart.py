@@ -29,25 +29,25 @@ def _now() -> str:
 
 
 def _v1(db: sqlite_utils.Database) -> None:
-    db["cart_items"].create({"user": str, "product_id": str, "quantity": int, "updated": str},
+    db.table("cart_items").create({"user": str, "product_id": str, "quantity": int, "updated": str},
                             pk=("user", "product_id"))
-    db["changes"].create({"id": int, "user": str, "batch": int, "product_id": str, "before": int,
+    db.table("changes").create({"id": int, "user": str, "batch": int, "product_id": str, "before": int,
                           "after": int, "at": str, "state": str}, pk="id")
-    db["changes"].create_index(["user", "batch"])
-    db["orders"].create({"id": int, "user": str, "at": str, "total": float, "items": int}, pk="id")
-    db["order_items"].create({"order_id": int, "product_id": str, "name": str, "quantity": int,
+    db.table("changes").create_index(["user", "batch"])
+    db.table("orders").create({"id": int, "user": str, "at": str, "total": float, "items": int}, pk="id")
+    db.table("order_items").create({"order_id": int, "product_id": str, "name": str, "quantity": int,
                               "price": float}, foreign_keys=[("order_id", "orders", "id")])
-    db["conversation_log"].create({"id": int, "at": str, "user": str, "session": str, "text": str,
+    db.table("conversation_log").create({"id": int, "at": str, "user": str, "session": str, "text": str,
                                    "intent": str, "confidence": float, "reply": str, "outcome": str},
                                   pk="id")
-    db["conversation_log"].create_index(["user", "at"])
-    db["sessions"].create({"session": str, "user": str, "state": str, "updated": str}, pk="session")
+    db.table("conversation_log").create_index(["user", "at"])
+    db.table("sessions").create({"session": str, "user": str, "state": str, "updated": str}, pk="session")
 
 
 def _v2(db: sqlite_utils.Database) -> None:
     """Replies to webhook requests already handled, so a platform's retry changes nothing twice."""
-    db["processed_requests"].create({"key": str, "result": str, "at": str}, pk="key")
-    db["processed_requests"].create_index(["at"])
+    db.table("processed_requests").create({"key": str, "result": str, "at": str}, pk="key")
+    db.table("processed_requests").create_index(["at"])
 
 
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2]

@@ -65,9 +65,9 @@ class Transcript:
             out[key] = min(out.get(key, 1.0), word.confidence)
         if self.alternatives:
             readings = [set(_words(self.text)), *(set(_words(text)) for text, _ in self.alternatives)]
-            for word in _words(self.text):
-                agreement = sum(word in reading for reading in readings) / len(readings)
-                out[word] = max(out.get(word, 0.0), agreement)
+            for said in _words(self.text):
+                agreement = sum(said in reading for reading in readings) / len(readings)
+                out[said] = max(out.get(said, 0.0), agreement)
         return out
 
 

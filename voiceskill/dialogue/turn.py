@@ -70,7 +70,7 @@ class Turn:
         return "asked" if reply.asks else ("fallback" if self.intent == "fallback" else "answered")
 
     def say(self, key: str, **parts: Phrase | str) -> None:
-        self.replies.append(render(key, **parts))
+        self.replies.append(render(key, False, **parts))
 
     def ask(self, questions: list[Pending]) -> None:
         """Ask the first question; the rest wait in its queue."""
@@ -316,9 +316,10 @@ class Turn:
             self.say("cart_read", items=cart_phrase(self.catalog, self.cart))
 
     def total(self) -> tuple[float, list[str]]:
-        priced = [(pid, q) for pid, q in self.cart.items() if self.catalog[pid].price is not None]
-        unpriced = [pid for pid in self.cart if self.catalog[pid].price is None]
-        return round(sum(self.catalog[pid].price * q for pid, q in priced), 2), unpriced
+        """The cart's total in euros, and the products without a price."""
+        prices = {pid: self.catalog[pid].price for pid in self.cart}
+        total = sum(price * self.cart[pid] for pid, price in prices.items() if price is not None)
+        return round(total, 2), [pid for pid, price in prices.items() if price is None]
 
     def cart_total(self) -> None:
         total, unpriced = self.total()

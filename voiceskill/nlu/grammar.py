@@ -96,7 +96,8 @@ def ordered_product(options: list[list[str]], limit: int) -> list[str]:
     this keeps the cap fair to every part of a sentence.
     """
     start = (0,) * len(options)
-    heap, seen, out = [(0, start)], {start}, []
+    heap, seen = [(0, start)], {start}
+    out: list[str] = []
     while heap and len(out) < limit:
         total, picks = heapq.heappop(heap)
         out.append("".join(choice[i] for choice, i in zip(options, picks)))

@@ -54,11 +54,8 @@ def parse_number(words: list[str], start: int = 0) -> tuple[float, int] | None:
         if tuple(words[start:start + len(phrase)]) == phrase:
             # "een half brood" is half; "een halve liter" too; "een paar" is two.
             return value, len(phrase)
-    if start < len(words):
-        value = word_value(words[start])
-        if value is not None:
-            return value, 1
-    return None
+    single = word_value(words[start]) if start < len(words) else None
+    return (single, 1) if single is not None else None
 
 
 def parse_ordinal(words: list[str]) -> int | None:
