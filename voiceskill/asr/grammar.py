@@ -88,7 +88,7 @@ def _number_words() -> Iterator[str]:
     yield from raw["ordinals"]
 
 
-def _unit_words() -> Iterator[str]:
+def unit_words() -> Iterator[str]:
     """Sale units with plurals and spoken forms, and the spoken measure words."""
     units = data.load("units")
     for unit, spec in units["sale_units"].items():
@@ -121,7 +121,7 @@ def _command_phrases() -> list[str]:
 
 def build_phrases(catalog: Catalog) -> list[str]:
     """Every phrase a shopper of this catalog can say, deduplicated in a stable order, plus ``[unk]``."""
-    sources: Iterable[str] = (*_catalog_words(catalog), *_number_words(), *_unit_words(),
+    sources: Iterable[str] = (*_catalog_words(catalog), *_number_words(), *unit_words(),
                               *_morphology_words(), *_command_phrases())
     phrases: dict[str, None] = {}
     for text in sources:

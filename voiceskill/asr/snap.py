@@ -17,6 +17,7 @@ from .. import data
 from ..nlu.matcher import ProductMatcher
 from ..nlu.morphology import phonetic_key, stem_keys, stopwords
 from ..nlu.normalize import tokens
+from .grammar import unit_words
 
 MIN_PART = 3
 """Shortest half of a split word: shorter pieces (`ei`, `en`) match too much by chance."""
@@ -47,14 +48,6 @@ def _number_words() -> set[str]:
     return {w for word in words for w in tokens(str(word))}
 
 
-def _unit_words() -> set[str]:
-    units = data.load("units")
-    words: set[str] = set(units["measures"])
-    for name, spec in units["sale_units"].items():
-        words |= {name, spec["plural"], *spec["spoken"]}
-    return {w for word in words for w in tokens(str(word))}
-
-
 def _command_words() -> set[str]:
     """Words of the intent sentence templates, without their template syntax."""
     intents = data.load("intents")
@@ -77,7 +70,7 @@ def vocabulary(matcher: ProductMatcher) -> Vocabulary:
     numbers = _number_words()
     return Vocabulary(
         catalog=frozenset(catalog), catalog_stems=frozenset(k for w in catalog for k in stem_keys(w)),
-        numbers=frozenset(numbers), known=frozenset(catalog | numbers | _unit_words()),
+        numbers=frozenset(numbers), known=frozenset(catalog | numbers | {w for word in unit_words() for w in tokens(word)}),
         commands=frozenset(_command_words()), sounds={key: frozenset(ws) for key, ws in sounds.items()})
 
 
