@@ -8,11 +8,15 @@ from ..nlu.items import Quantity
 from ..reply import Reply, join, money, render
 from ..reply.render import name_phrase
 from .state import ACTION_INTENTS, Pending, Planned
+from .turn import MAX_OPTIONS
 
 if TYPE_CHECKING:
     from .turn import Turn
 
 ANYTIME = frozenset({"help", "cancel", "handover"})
+NEW_COMMANDS = frozenset({"add_item", "remove_item", "set_quantity", "read_cart", "cart_total",
+                          "clear_cart", "checkout", "undo", "goodbye"})
+"""Intents that, when they are not an answer to the choice asked, start something new."""
 
 
 def answer(turn: "Turn", pending: Pending) -> bool:
@@ -57,8 +61,8 @@ def _choose(turn: "Turn", pending: Pending) -> bool:
     u = turn.u
     picked = None
     if u.ordinal is not None and u.intent in ("fallback", "add_item", "yes"):
-        index = u.ordinal - 1 if u.ordinal > 0 else len(pending.options[:3]) - 1
-        picked = pending.options[index] if 0 <= index < min(3, len(pending.options)) else None
+        index = u.ordinal - 1 if u.ordinal > 0 else len(pending.options[:MAX_OPTIONS]) - 1
+        picked = pending.options[index] if 0 <= index < min(MAX_OPTIONS, len(pending.options)) else None
     if picked is None and u.intent not in ("yes", "no"):
         picked = turn.matcher.choose(list(u.words), tuple(pending.options))
     if picked:
@@ -71,8 +75,7 @@ def _choose(turn: "Turn", pending: Pending) -> bool:
         turn.execute([turn.plan(picked, pending.action, quantity, whole)])
         _next_question(turn, pending)
         return True
-    if u.intent in ("add_item", "remove_item", "set_quantity", "read_cart", "cart_total",
-                    "clear_cart", "checkout", "undo", "goodbye"):
+    if u.intent in NEW_COMMANDS:
         return False
     _missed(turn, pending)
     return True
@@ -90,7 +93,7 @@ def _missed(turn: "Turn", pending: Pending) -> None:
         return
     turn.state.pending = pending
     if pending.kind == "choose":
-        options = join([name_phrase(turn.catalog[p]) for p in pending.options[:3]], "or")
+        options = join([name_phrase(turn.catalog[p]) for p in pending.options[:MAX_OPTIONS]], "or")
         key = "which_retry" if pending.misses == 1 else "which_choice"
         turn.replies.append(render(key, asks=True, options=options))
         return

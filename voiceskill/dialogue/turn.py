@@ -20,8 +20,6 @@ CONFIRM_NUMBER_BELOW = 0.6
 CONFIRM_UTTERANCE_BELOW = 0.35
 """A whole utterance heard with less confidence than this is confirmed before changing the cart."""
 MAX_OPTIONS = 3
-COMMANDS = frozenset({"add_item", "remove_item", "set_quantity", "read_cart", "cart_total",
-                      "clear_cart", "checkout", "undo", "goodbye", "greet"})
 
 
 class Turn:
