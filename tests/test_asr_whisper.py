@@ -141,6 +141,35 @@ def test_recognises_dutch_speech(recognizer: WhisperRecognizer, say, said: str, 
     assert all(0.0 <= score <= 1.0 for _, score in result.alternatives)
 
 
+FIXTURES = HERE.parent / "audio_fixtures"
+
+
+@pytest.mark.parametrize("fixture, meant", [
+    ("read_wat_zit_er_in_mijn_mandje", "in mijn mand"),   # heard unprompted as `mat later in mijn mondje`
+    ("undo_ongedaan_maken", "ongedaan maken"),            # `om je dan maakken`
+    ("total_hoeveel_kost_het", "hoeveel kost het"),       # `hovel kost het`
+])
+def test_grammar_rescoring_recovers_misheard_commands(recognizer: WhisperRecognizer, fixture: str,
+                                                      meant: str) -> None:
+    result = transcribe(recognizer, read_wav(FIXTURES / f"{fixture}.wav"))
+    assert meant in result.text
+    shares = [result.confidence, *(share for _, share in result.alternatives)]
+    assert shares == sorted(shares, reverse=True) and 0.99 <= sum(shares) <= 1.01
+
+
+REAL_SPEECH = HERE.parent.parent / "shared" / "realspeech" / "samples"
+
+
+@pytest.mark.parametrize("clip, words", [("vl00203", "aardappel"), ("vl09647", "betrekkelijk")])
+def test_free_human_speech_is_not_forced_into_the_grammar(recognizer: WhisperRecognizer, clip: str,
+                                                          words: str) -> None:
+    """Whisper reads clear human speech far better than any store sentence fits it."""
+    path = REAL_SPEECH / f"{clip}.wav"
+    if not path.is_file():
+        pytest.skip("../shared/realspeech is not next to the project")
+    assert words in transcribe(recognizer, read_wav(path)).text
+
+
 def test_silence_and_nothing_give_empty_text(recognizer: WhisperRecognizer) -> None:
     assert transcribe(recognizer, np.zeros(32_000, dtype=np.int16)) == Transcript("", 0.0, engine="whisper")
     assert recognizer.stream().finish().text == ""

@@ -16,8 +16,9 @@ import pytest
 from voiceskill.scenarios import Runner, find_scenarios
 
 AUDIO = Path(__file__).parent / "scenarios" / "audio"
-FLOOR = 0.06
-"""Share of audio scenarios that must pass (3 of 32 passed when measured, 2026-11-23); raise it as recognition improves."""
+FLOOR = 0.30
+"""Share of audio scenarios that must pass (12 of 32 with grammar rescoring, 3 of 32 before,
+measured 2026-11-23; a little slack for other CPUs' int8 arithmetic); raise it as recognition improves."""
 
 
 @pytest.fixture(scope="module")
@@ -35,13 +36,14 @@ def test_audio_scenarios_hold_their_floor(results) -> None:
     assert share >= FLOOR, report
 
 
-CART_FLOOR = 0.40
-"""Share of audio turns after which the cart is right (43% when measured); raise it as recognition improves."""
+CART_FLOOR = 0.50
+"""Share of audio turns after which the cart is right (55% with grammar rescoring, 43% before); raise it as recognition improves."""
 
 
 def test_right_carts_after_audio_turns_hold_their_floor(results) -> None:
     turns = [t for r in results for t in r.turns if t.said.endswith(".wav")]
     right = sum(not any(f.startswith("expected cart") for f in t.failures) for t in turns) / len(turns)
+    print(f"the cart was right after {right:.0%} of {len(turns)} audio turns")
     assert right >= CART_FLOOR, f"the cart was right after {right:.0%} of audio turns"
 
 

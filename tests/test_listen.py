@@ -10,7 +10,7 @@ import logging
 import re
 import shutil
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -52,8 +52,10 @@ class FakeRecognizer:
     def __init__(self, texts: list[str]) -> None:
         self.texts = list(texts)
         self.streams: list[FakeStream] = []
+        self.contexts: list[list[str]] = []
 
-    def stream(self) -> FakeStream:
+    def stream(self, context: Sequence[str] = ()) -> FakeStream:
+        self.contexts.append(list(context))
         self.streams.append(FakeStream(self.texts[len(self.streams)]))
         return self.streams[-1]
 
@@ -92,10 +94,12 @@ def test_wake_phrase_gates_commands(assistant: Assistant, speech: list[Path], tm
 
 
 def test_a_question_opens_the_next_utterance(assistant: Assistant, speech: list[Path], tmp_path: Path) -> None:
-    loop, _, shown = listener(assistant, ["hallo sam melk", "halfvolle", "twee bananen"], speech, tmp_path)
+    loop, recognizer, shown = listener(assistant, ["hallo sam melk", "halfvolle", "twee bananen"], speech, tmp_path)
     loop.run()
     assert "?" in shown[0]
     assert assistant.cart("anna") == {"halfvolle-melk": 1}
+    assert recognizer.contexts[0] == [] and {"halfvolle-melk", "volle-melk"} <= set(recognizer.contexts[1])
+    assert recognizer.contexts[2][0] == "halfvolle-melk", "the product just added is expected first"
 
 
 def test_latency_is_logged_once_per_reply(assistant: Assistant, speech: list[Path], tmp_path: Path,

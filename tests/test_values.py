@@ -33,13 +33,16 @@ def test_turn_result_is_json(assistant) -> None:
 
 
 def test_transcript_round_trip_and_number_agreement() -> None:
+    """A number's certainty is the confidence share of the readings that contain it."""
     from voiceskill.asr.base import Transcript, Word
 
     heard = Transcript("vier bananen", 0.7, (("vijf bananen", 0.2), ("vier banaan", 0.1)),
                        (Word("vier", 0.0, 0.4, 0.2), Word("bananen", 0.4, 1.0, 0.9)))
     assert Transcript.from_dict(json.loads(json.dumps(heard.to_dict()))) == heard
     agreement = heard.word_confidences()
-    assert agreement["vier"] == 2 / 3 and agreement["bananen"] == 0.9
+    assert agreement["vier"] == 0.8 and agreement["bananen"] == 0.9
+    unweighted = Transcript("vier bananen", 0.0, (("vijf bananen", 0.0), ("vier banaan", 0.0)), heard.words)
+    assert unweighted.word_confidences()["vier"] == 2 / 3
     alone = Transcript("vier bananen", 0.7, (), heard.words)
     assert alone.word_confidences() == {"vier": 0.2, "bananen": 0.9}
 

@@ -140,5 +140,14 @@ class Assistant:
                 return text, u
         return understood[0]
 
+    def expected(self, user: str = "default", session: str | None = None) -> list[str]:
+        """Product ids the shopper is likely to name next: options just offered, the last
+        product, then the cart. Speech engines use them to weigh what they heard."""
+        with self.store.transaction() as store:
+            state = DialogueState.from_dict(store.load_state(session or user))
+            cart = store.cart(user)
+        offered = state.pending.options if state.pending else []
+        return list(dict.fromkeys([*offered, *([state.last_product] if state.last_product else []), *cart]))
+
     def cart(self, user: str = "default") -> dict[str, int]:
         return self.store.cart(user)

@@ -170,7 +170,7 @@ def replay(files: tuple[str, ...], user: str, catalog: str | None, db: str | Non
     failed = 0
     for path in files:
         try:
-            transcript = transcribe(recognizer, read_wav(path))
+            transcript = transcribe(recognizer, read_wav(path), context=bot.expected(user))
         except VoiceskillError as exc:
             click.echo(f"Error: {exc}", err=True)
             failed += 1

@@ -195,7 +195,7 @@ class Listener:
                     before.popleft()
                 continue
             if stream is None:
-                stream, started = self.recognizer.stream(), self.clock()
+                stream, started = self.recognizer.stream(self.assistant.expected(self.user)), self.clock()
                 for early in before:
                     stream.accept(early)
             stream.accept(chunk)

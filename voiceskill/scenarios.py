@@ -217,7 +217,7 @@ class Runner:
         said = str(spec.audio)
         try:
             samples = read_wav(spec.audio)
-            transcript = transcribe(self.recognizer(assistant), samples)
+            transcript = transcribe(self.recognizer(assistant), samples, context=assistant.expected(user))
         except VoiceskillError as exc:
             return TurnOutcome(number, said, "", None, [str(exc)])
         turn = assistant.hear(transcript, user=user)

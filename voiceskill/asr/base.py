@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -55,18 +55,23 @@ class Transcript:
     def word_confidences(self) -> dict[str, float]:
         """How sure the recogniser is of each (lowercased) word, for confirming uncertain numbers.
 
-        The word's own confidence, or, when higher, the share of hypotheses that contain
-        it: a number all hypotheses agree on is not in doubt even when an engine's
-        word scores are low (Whisper on synthetic voices), one they disagree on is.
+        The word's own confidence, or, when higher, the share of the hypotheses'
+        confidence that goes to readings containing it: a number all readings agree
+        on is not in doubt even when an engine's word scores are low (Whisper on
+        synthetic voices), one they disagree on is.
         """
         out: dict[str, float] = {}
         for word in self.words:
             key = word.text.lower().strip(".,!?")
             out[key] = min(out.get(key, 1.0), word.confidence)
         if self.alternatives:
-            readings = [set(_words(self.text)), *(set(_words(text)) for text, _ in self.alternatives)]
+            readings = [(set(_words(text)), weight) for text, weight in
+                        ((self.text, self.confidence), *self.alternatives)]
+            total = sum(weight for _, weight in readings)
+            if total <= 0:
+                readings, total = [(words, 1.0) for words, _ in readings], float(len(readings))
             for said in _words(self.text):
-                agreement = sum(said in reading for reading in readings) / len(readings)
+                agreement = sum(weight for words, weight in readings if said in words) / total
                 out[said] = max(out.get(said, 0.0), agreement)
         return out
 
@@ -90,12 +95,14 @@ class Recognizer(Protocol):
 
     name: str
 
-    def stream(self) -> Stream: ...
+    def stream(self, context: Sequence[str] = ()) -> Stream:
+        """Open an utterance; ``context`` names product ids the conversation makes likely."""
 
 
-def transcribe(recognizer: Recognizer, samples: np.ndarray, chunk: int = 4000) -> Transcript:
+def transcribe(recognizer: Recognizer, samples: np.ndarray, chunk: int = 4000,
+               context: Sequence[str] = ()) -> Transcript:
     """Recognise a whole utterance by streaming it in chunks (as a microphone would)."""
-    stream = recognizer.stream()
+    stream = recognizer.stream(context)
     for start in range(0, len(samples), chunk):
         stream.accept(samples[start:start + chunk])
     return stream.finish()

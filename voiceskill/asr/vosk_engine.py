@@ -14,7 +14,7 @@ import math
 import os
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -346,7 +346,8 @@ class VoskRecognizer:
         segments.append(parse_result(kaldi.FinalResult()))
         return segments
 
-    def stream(self) -> VoskStream:
+    def stream(self, context: Sequence[str] = ()) -> VoskStream:
+        """``context`` is not needed: the grammar already holds every product of the catalog."""
         return VoskStream(self, self._grammar)
 
 

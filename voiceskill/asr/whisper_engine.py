@@ -18,7 +18,7 @@ import shutil
 import string
 import tempfile
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -34,7 +34,8 @@ from .. import data
 from ..catalog import Catalog
 from ..nlu.matcher import ProductMatcher
 from ..paths import data_dir
-from .base import SAMPLE_RATE, BufferedStream, SpeechError, Transcript, Word, best_first
+from .base import SAMPLE_RATE, BufferedStream, SpeechError, Transcript, Word
+from .sentences import SentenceSpace
 from .snap import snap_to_catalog
 
 MODEL_SHA256 = {
@@ -66,6 +67,12 @@ NO_SPEECH_LOGPROB = -1.5
 faster-whisper's -1.0: the VAD already heard speech, and short answers (`ja`) score low."""
 COMPRESSION_LIMIT = 2.4
 ANNOTATION_MIN = 4
+OUT_OF_GRAMMAR = 12.0
+"""Log-probability (nats) a free reading must beat the best grammar sentence by to be taken
+as said: speech about something else (`de plant van de aardappel is giftig`) wins by far
+more, a misheard command (`mat later in mijn mondje`) by less."""
+SCORE_MARGIN = 50
+"""Encoder positions (20 ms each) kept after the speech when scoring sentences."""
 
 
 def default_model_dir() -> Path:
@@ -277,11 +284,13 @@ class WhisperRecognizer:
         self.suppress = list(get_suppressed_tokens(self.tokenizer, [-1]))
         self.prompt = catalog_prompt(catalog, lambda text: len(self.tokenizer.encode(text)))
         self.prompt_ids = self.tokenizer.encode(" " + self.prompt) if self.prompt else []
+        self.sentences = SentenceSpace(catalog, self.matcher)
 
-    def stream(self) -> BufferedStream:
-        return BufferedStream(self.decode)
+    def stream(self, context: Sequence[str] = ()) -> BufferedStream:
+        """``context``: product ids the conversation makes likely (cart, options offered)."""
+        return BufferedStream(lambda samples: self.decode(samples, context))
 
-    def decode(self, samples: np.ndarray) -> Transcript:
+    def decode(self, samples: np.ndarray, context: Sequence[str] = ()) -> Transcript:
         """One utterance (int16 at 16 kHz) to a snapped transcript with words and alternatives."""
         from faster_whisper.vad import (
             SpeechTimestampsMap,
@@ -305,28 +314,62 @@ class WhisperRecognizer:
             inside = max(0.0, t - PAD_SECONDS)
             return round(min(seconds, float(timing.get_original_time(inside))), 2)
 
-        return self._decode_window(speech, to_original)
+        return self._decode_window(speech, to_original, context)
 
-    def _decode_window(self, speech: np.ndarray, to_original: Callable[[float], float]) -> Transcript:
-        """Encode once, beam-search the n best, align the best for word timings."""
+    def _decode_window(self, speech: np.ndarray, to_original: Callable[[float], float],
+                       context: Sequence[str] = ()) -> Transcript:
+        """Encode once, beam-search the n best, rescore them with the grammar's nearest
+        sentences, align the winner for word timings."""
         from faster_whisper.audio import pad_or_trim
 
         features = self.model.feature_extractor(speech)
+        frames = features.shape[-1] - 1
         encoded = self.model.encode(pad_or_trim(features))
         result = self._generate(encoded, len(speech) / SAMPLE_RATE)
         ranked = sorted(zip(result.sequences_ids, result.scores),
                         key=lambda hyp: _repetitive(self.tokenizer.decode(hyp[0])))
-        best_ids, best_score = ranked[0]
-        if result.no_speech_prob > NO_SPEECH and best_score < NO_SPEECH_LOGPROB:
+        if result.no_speech_prob > NO_SPEECH and ranked[0][1] < NO_SPEECH_LOGPROB:
             return Transcript("", 0.0, engine=self.name)
-        text = self._clean(self.tokenizer.decode(best_ids))
-        if not text:
+        heard = [text for text in dict.fromkeys(self._clean(self.tokenizer.decode(ids)) for ids, _ in ranked)
+                 if text]
+        if not heard:
             return Transcript("", 0.0, engine=self.name)
-        words = self._align(best_ids, encoded, features.shape[-1] - 1, to_original)
-        readings = [(self._clean(self.tokenizer.decode(ids)), _probability(score))
-                    for ids, score in ranked[1:]]
-        alternatives = tuple((t, round(c, 4)) for t, c in best_first(readings) if t != text)
-        return Transcript(text, round(_probability(best_score), 4), alternatives, words, engine=self.name)
+        readings = self._rescore(encoded, frames, heard, self.sentences.candidates(heard, context))
+        text, confidence = readings[0]
+        words = self._align(self.tokenizer.encode(" " + text), encoded, frames, to_original)
+        return Transcript(text, confidence, tuple(readings[1:]), words, engine=self.name)
+
+    def _rescore(self, encoded: Any, frames: int, heard: list[str],
+                 grammar: list[str]) -> list[tuple[str, float]]:
+        """Every reading with its share of the probability Whisper gives them all, best first.
+
+        Free readings that are no grammar sentence count ``OUT_OF_GRAMMAR`` nats less.
+        """
+        texts = list(dict.fromkeys(grammar + heard))
+        scores = np.array(self.score(encoded, frames, texts))
+        scores -= np.array([0.0 if t in grammar else OUT_OF_GRAMMAR for t in texts])
+        shares = np.exp(scores - scores.max())
+        shares /= shares.sum()
+        order = np.argsort(-scores, kind="stable")
+        return [(texts[i], round(float(shares[i]), 4)) for i in order]
+
+    def score(self, encoded: Any, frames: int, texts: list[str]) -> list[float]:
+        """log P(text | audio) by Whisper's decoder for each text, as a sentence it would write.
+
+        Why not the catalog prompt here: unprompted, Whisper writes capitalised sentences
+        with a full stop and an end token, and scores them sharper than prompted lowercase.
+        """
+        import ctranslate2
+
+        keep = min(int(WINDOW_SECONDS * 50), frames // 2 + SCORE_MARGIN)
+        speech = np.ascontiguousarray(np.array(encoded)[:, :keep])
+        tok = self.tokenizer
+        tokens = [[*tok.encode(" " + t[:1].upper() + t[1:] + "."), tok.eot] for t in texts]
+        batch = ctranslate2.StorageView.from_array(np.repeat(speech, len(texts), axis=0))
+        results = self.model.model.align(batch, [*tok.sot_sequence, tok.no_timestamps], tokens,
+                                         [min(frames, keep * 2)] * len(texts))
+        return [float(np.log(np.maximum(np.asarray(r.text_token_probs, dtype=np.float64), 1e-12)).sum())
+                for r in results]
 
     def _generate(self, encoded: Any, seconds: float) -> Any:
         """One beam search over the catalog prompt; scores are mean token log-probabilities."""

@@ -16,7 +16,7 @@ from typing import Union
 from ..errors import DataFileError
 
 _SPACE = r"\b\s*\b"
-_SLOT = "\x00"
+_SLOT_MARK = re.compile(r"\{[^{}]*\}")
 MAX_PER_TEMPLATE = 60
 """Expansions kept per sentence template (simplest forms first)."""
 
@@ -123,7 +123,7 @@ def _expand_nodes(nodes: list[Node], rules: dict[str, str], limit: int, depth: i
                 choices.extend(_expand_nodes(option, rules, limit, depth + 1))
             parts.append(list(dict.fromkeys(choices))[:limit])
         elif node.slot:
-            parts.append([_SLOT])
+            parts.append([f"{{{node.name}}}"])
         elif node.name in rules:
             parts.append(_expand_nodes(parse_template(rules[node.name]), rules, limit, depth + 1))
         else:
@@ -131,14 +131,20 @@ def _expand_nodes(nodes: list[Node], rules: dict[str, str], limit: int, depth: i
     return ordered_product(parts, limit)
 
 
+def expand_sentences(source: str, rules: dict[str, str] | None = None,
+                     limit: int = MAX_PER_TEMPLATE) -> list[str]:
+    """Whole sentences a template can produce, with its slots kept as ``{name}``."""
+    sentences = (" ".join(s.split()) for s in _expand_nodes(parse_template(source), rules or {}, limit, 0))
+    return [s for s in dict.fromkeys(sentences) if s]
+
+
 def expand_template(source: str, rules: dict[str, str] | None = None,
                     limit: int = MAX_PER_TEMPLATE) -> list[str]:
     """The phrases a template can produce; a ``{slot}`` splits a sentence into separate phrases."""
     phrases: list[str] = []
-    for sentence in _expand_nodes(parse_template(source), rules or {}, limit, 0):
-        phrases.extend(" ".join(piece.split()) for piece in sentence.split(_SLOT))
+    for sentence in expand_sentences(source, rules, limit):
+        phrases.extend(" ".join(piece.split()) for piece in _SLOT_MARK.split(sentence))
     return [p for p in dict.fromkeys(phrases) if p]
-
 
 
 def _regex(nodes: list[Node], rules: dict[str, str], greedy: bool, depth: int = 0) -> str:

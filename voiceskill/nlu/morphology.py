@@ -6,6 +6,9 @@ import re
 from functools import lru_cache
 
 from .. import data
+from ..catalog import Product
+
+VOWELS = "aeiou"
 
 _DOUBLE = re.compile(r"(.)\1+")
 
@@ -62,3 +65,38 @@ def phonetic_key(text: str) -> str:
 @lru_cache(maxsize=1)
 def stopwords() -> frozenset[str]:
     return frozenset(_rules()["stopwords"])
+
+
+def pluralize(word: str) -> str:
+    """Plural of a Dutch noun by the spelling rules, with exceptions from data."""
+    exceptions = data.load("replies")["words"]["plurals"]
+    head, _, last = word.rpartition(" ")
+    prefix = f"{head} " if head else ""
+    for base, plural in exceptions.items():
+        if last == base or (last.endswith(base) and len(base) > 3):
+            return prefix + last[: len(last) - len(base)] + plural
+    if re.search(r"(el|em|en|er|erd|je|aar|eur|ie|e)$", last) or last[-1] in "aiouy":
+        return prefix + last + ("'s" if last[-1] in "aiouy" else "s")
+    if re.search(rf"[{VOWELS}]{{2}}[fs]$", last):
+        last = last[:-1] + {"f": "v", "s": "z"}[last[-1]]
+    if re.search(rf"[^{VOWELS}]([aeou])\1[^{VOWELS}]$", last):
+        last = last[:-3] + last[-2:]
+    elif re.search(rf"[^{VOWELS}][{VOWELS}][^{VOWELS}wy]$", last) and not last.endswith(("ij", "ei")):
+        last = last + last[-1]
+    return prefix + last + "en"
+
+
+def lower_name(name: str) -> str:
+    """`Halfvolle melk` -> `halfvolle melk`; `AH Cola` keeps its capitals."""
+    if len(name) > 1 and name[1].isupper():
+        return name
+    return name[:1].lower() + name[1:]
+
+
+def singular_plural(product: Product) -> tuple[str, str]:
+    """The product's name for one and for several pieces (`banaan`, `bananen`)."""
+    name = lower_name(product.name)
+    for synonym in product.synonyms:
+        if synonym != name.lower() and pluralize(synonym) == name.lower():
+            return synonym, name
+    return name, pluralize(name)

@@ -6,10 +6,9 @@ import re
 from functools import lru_cache
 
 from .. import data
-from ..catalog import Product
+from ..nlu.morphology import lower_name, pluralize, singular_plural
 
-VOWELS = "aeiou"
-
+__all__ = ["lower_name", "pluralize", "singular_plural"]
 
 @lru_cache(maxsize=1)
 def _number_words() -> dict[int, str]:
@@ -57,41 +56,6 @@ def money_speech(amount: float) -> str:
         return f"{number_words(cents)} cent"
     spoken = f"{number_words(euros)} euro"
     return f"{spoken} {number_words(cents)}" if cents else spoken
-
-
-def pluralize(word: str) -> str:
-    """Plural of a Dutch noun by the spelling rules, with exceptions from data."""
-    exceptions = data.load("replies")["words"]["plurals"]
-    head, _, last = word.rpartition(" ")
-    prefix = f"{head} " if head else ""
-    for base, plural in exceptions.items():
-        if last == base or (last.endswith(base) and len(base) > 3):
-            return prefix + last[: len(last) - len(base)] + plural
-    if re.search(r"(el|em|en|er|erd|je|aar|eur|ie|e)$", last) or last[-1] in "aiouy":
-        return prefix + last + ("'s" if last[-1] in "aiouy" else "s")
-    if re.search(rf"[{VOWELS}]{{2}}[fs]$", last):
-        last = last[:-1] + {"f": "v", "s": "z"}[last[-1]]
-    if re.search(rf"[^{VOWELS}]([aeou])\1[^{VOWELS}]$", last):
-        last = last[:-3] + last[-2:]
-    elif re.search(rf"[^{VOWELS}][{VOWELS}][^{VOWELS}wy]$", last) and not last.endswith(("ij", "ei")):
-        last = last + last[-1]
-    return prefix + last + "en"
-
-
-def lower_name(name: str) -> str:
-    """`Halfvolle melk` -> `halfvolle melk`; `AH Cola` keeps its capitals."""
-    if len(name) > 1 and name[1].isupper():
-        return name
-    return name[:1].lower() + name[1:]
-
-
-def singular_plural(product: Product) -> tuple[str, str]:
-    """The product's name for one and for several pieces (`banaan`, `bananen`)."""
-    name = lower_name(product.name)
-    for synonym in product.synonyms:
-        if synonym != name.lower() and pluralize(synonym) == name.lower():
-            return synonym, name
-    return name, pluralize(name)
 
 
 def measure_words(dimension: str, base: float, speech: bool) -> str:

@@ -1,0 +1,64 @@
+"""The grammar shortlist Whisper rescores: which sentences a shopper could have said."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from voiceskill import load_catalog
+from voiceskill.asr.sentences import SentenceSpace, Shortlist
+from voiceskill.catalog import Catalog
+
+SPEC = Path(__file__).parent / "catalogs" / "spec.csv"
+
+
+@pytest.fixture(scope="module")
+def space() -> SentenceSpace:
+    return SentenceSpace(load_catalog(SPEC))
+
+
+@pytest.mark.parametrize("heard, said", [
+    ("mat later in mijn mondje", "wat zit er in mijn mandje"),
+    ("om je dan maakken", "ongedaan maken"),
+    ("aferikenden", "afrekenen"),
+    ("tot liens", "tot ziens"),
+    ("hovel kost het", "hoeveel kost het"),
+    ("en kaoslag", "een krop sla"),
+    ("twee liter mag er melk", "twee liter magere melk"),
+    ("en fless cola en en zak koffie", "een fles cola en een zak koffie"),
+    ("maak er twee mond", "maak er twee van"),
+])
+def test_the_sentence_meant_is_on_the_shortlist(space: SentenceSpace, heard: str, said: str) -> None:
+    assert said in space.candidates([heard])
+
+
+def test_context_products_are_considered_without_being_heard(space: SentenceSpace) -> None:
+    heard = ["halfvolle melk"]
+    assert not any("bananen" in c for c in space.candidates(heard))
+    with_cart = space.candidates(heard, context=["bananen"])
+    assert any("bananen" in c for c in with_cart)
+
+
+def test_item_phrases_speak_units_measures_and_answers(space: SentenceSpace) -> None:
+    catalog = space.catalog
+    milk = space.item_phrases(catalog["volle-melk"])
+    assert {"volle melk", "twee pakken volle melk", "een pak volle melk", "volle", "twee liter volle melk"} <= set(milk)
+    assert "vijfhonderd gram gehakt" in space.item_phrases(catalog["gehakt"])
+    assert {"een banaan", "vier bananen"} <= set(space.item_phrases(catalog["bananen"]))
+
+
+def test_shortlist_is_bounded_and_unique(space: SentenceSpace) -> None:
+    limits = Shortlist()
+    found = space.candidates(["ik wil graag twee pakken halfvolle melk en vier bananen", "help"])
+    assert len(found) == len(set(found)) <= limits.fixed + limits.items + limits.numbers
+    assert space.candidates([]) == [] and space.candidates(["   "]) == []
+
+
+def test_works_for_any_catalog(tmp_path: Path) -> None:
+    csv = tmp_path / "fiets.csv"
+    csv.write_text("id,name,synonyms,family,category,unit,size,price\n"
+                   "bel,Fietsbel,bel,,fiets,stuk,,4.99\nband,Binnenband,,,fiets,stuk,,7.50\n", "utf-8")
+    space = SentenceSpace(load_catalog(csv))
+    assert "twee binnenbanden" in space.candidates(["twee binnen banden"])
+    assert isinstance(space.catalog, Catalog)

@@ -1,0 +1,198 @@
+"""Sentences a shopper could have said, near what a recogniser heard: the closed set to rescore.
+
+Whisper hears synthetic or unclear Dutch as sound-alike nonsense (`mat later in
+mijn mondje`), yet its decoder still tells which *sentence of the store's
+grammar* fits the audio best (`wat zit er in mijn mandje`). This module builds
+that shortlist without any audio: the command sentences of ``data/intents.yaml``
+(slots filled with the catalog's products and number words) that are closest in
+spelling to the recogniser's own hypotheses. ``whisper_engine`` scores them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+
+from rapidfuzz import fuzz, process
+
+from .. import data
+from ..catalog import Catalog, Product
+from ..nlu.grammar import expand_sentences
+from ..nlu.matcher import ProductMatcher
+from ..nlu.morphology import lower_name, singular_plural
+from ..nlu.normalize import normalize
+
+ITEMS, NUMBER = "{items}", "{number}"
+MAX_NUMBER = 10
+"""Quantities put into the shortlist: the ones people say to a shopping list."""
+ORDINAL_ARTICLE = "de"
+EXPANSIONS = 3000
+"""Sentences kept per template: all the everyday ways (`mijn mandje`, not only `mand`)."""
+
+
+@dataclass(frozen=True)
+class Shortlist:
+    """How many sentences of each kind to keep per utterance."""
+
+    fixed: int = 12
+    items: int = 14
+    numbers: int = 6
+    phrases: int = 16
+    per_product: int = 3
+    frames: int = 6
+    context: int = 6
+    products: int = 6
+
+
+def _words_by_value() -> dict[int, str]:
+    """The plain number word for 1..MAX_NUMBER (`een`, `twee`, ...)."""
+    out: dict[int, str] = {}
+    for word, value in data.load("numbers")["units"].items():
+        if isinstance(value, int) and 1 <= value <= MAX_NUMBER and word.isalpha() and word.isascii():
+            out.setdefault(value, word)
+    return out
+
+
+class SentenceSpace:
+    """Every command sentence of the grammar, and the item phrases of the catalog's products."""
+
+    def __init__(self, catalog: Catalog, matcher: ProductMatcher | None = None,
+                 shortlist: Shortlist = Shortlist()) -> None:
+        self.catalog = catalog
+        self.matcher = matcher or ProductMatcher(catalog)
+        self.shortlist = shortlist
+        self.numbers = _words_by_value()
+        units = data.load("units")["sale_units"]
+        self.unit_forms = {unit: (unit, spec["plural"]) for unit, spec in units.items()}
+
+    @cached_property
+    def _templates(self) -> tuple[list[str], list[str], list[str]]:
+        """(slot-free sentences, sentences with one {items}, sentences with one {number})."""
+        raw = data.load("intents")
+        fixed: list[str] = []
+        items: list[str] = []
+        numbers: list[str] = []
+        for group in raw["intents"]:
+            for template in group["sentences"]:
+                if "{" not in template:
+                    fixed += expand_sentences(template, raw["rules"], EXPANSIONS)
+                    continue
+                for sentence in expand_sentences(template, raw["rules"]):
+                    if sentence.count("{") == 1:
+                        (items if ITEMS in sentence else numbers).append(sentence)
+        ordinals = [f"{ORDINAL_ARTICLE} {w}" for w in data.load("numbers")["ordinals"] if w.isalpha()]
+        return (list(dict.fromkeys(fixed + ordinals)), list(dict.fromkeys(items)),
+                list(dict.fromkeys(numbers)))
+
+    @cached_property
+    def number_sentences(self) -> list[str]:
+        """{number} sentences with every number word filled in (`maak er vier van`)."""
+        _, _, frames = self._templates
+        return list(dict.fromkeys(f.replace(NUMBER, w) for f in frames for w in self.numbers.values()))
+
+    def item_phrases(self, product: Product) -> list[str]:
+        """How a shopper names ``product`` with or without a quantity (`twee pakken halfvolle melk`)."""
+        name = lower_name(product.name).lower()
+        one, many = (w.lower() for w in singular_plural(product))
+        unit_one, unit_many = self.unit_forms.get(product.unit, (product.unit, product.unit))
+        names = list(dict.fromkeys([name, *(s.lower() for s in product.synonyms)]))
+        forms = list(dict.fromkeys([*names, one, many]))
+        out = [*forms, *(f"de {n}" for n in forms), *(f"het {n}" for n in names)]
+        if product.family:
+            rest = " ".join(w for w in name.split() if w != product.family)
+            out += [product.family, f"de {product.family}", *([rest, f"de {rest}"] if rest != name else [])]
+            names.append(product.family)
+        for value, word in self.numbers.items():
+            out.append(f"{word} {one if value == 1 else many}")
+            out.extend(f"{word} {unit_one if value == 1 else unit_many} {n}" for n in names)
+        measures = self.measure_amounts.get(product.size.dimension if product.size else "", ())
+        out.extend(f"{amount} {name}" for amount in measures)
+        return list(dict.fromkeys(normalize(p) for p in out))
+
+    @cached_property
+    def measure_amounts(self) -> dict[str, list[str]]:
+        """Spoken amounts per dimension (`twee liter`, `vijfhonderd gram`): whole base units,
+        and hundreds of the smaller one."""
+        names = data.load("units")["measure_names"]
+        hundred = data.load("numbers")["hundred"]
+        out: dict[str, list[str]] = {}
+        for dimension, scale in names.items():
+            if len(scale) < 2:
+                continue
+            (_, big_one, big_many), (_, small, _) = scale[0], scale[-1]
+            amounts = [f"{w} {big_one if v == 1 else big_many}" for v, w in self.numbers.items()]
+            amounts += [f"{'' if v == 1 else w}{hundred} {small}" for v, w in self.numbers.items() if v < 10]
+            out[dimension] = amounts
+        return out
+
+    def products_heard(self, hypotheses: Sequence[str]) -> list[Product]:
+        """Products whose names (or sound-alikes) occur in the hypotheses."""
+        found: dict[str, None] = {}
+        for text in hypotheses:
+            words = text.split()
+            for size in (3, 2, 1):
+                for start in range(len(words) - size + 1):
+                    match = self.matcher.match(words[start:start + size])
+                    if match is not None:
+                        found.update(dict.fromkeys(match.product_ids[:self.shortlist.products]))
+        return [self.catalog[pid] for pid in list(found)[:self.shortlist.products * 2]]
+
+    def candidates(self, hypotheses: Sequence[str], context: Iterable[str] = ()) -> list[str]:
+        """Grammar sentences closest in spelling to any hypothesis, best kinds first, no repeats.
+
+        ``context`` names product ids the conversation makes likely (the cart's
+        contents, the options just offered), so `haal de bananen weg` can be
+        considered even when no hypothesis names bananas.
+        """
+        heard = [normalize(h) for h in hypotheses if h.strip()]
+        if not heard:
+            return []
+        fixed, item_frames, _ = self._templates
+        limits = self.shortlist
+        likely = [self.catalog[pid] for pid in dict.fromkeys(context) if pid in self.catalog][:limits.products]
+        per_product = [_closest(_windows(heard), self.item_phrases(p), limits.per_product)
+                       for p in self.products_heard(heard)]
+        pairs = [f"{a} en {b}" for i, first in enumerate(per_product) for j, second in enumerate(per_product)
+                 if i != j for a in first for b in second]
+        phrases = _closest(_windows(heard), [p for best in per_product for p in best] + pairs, limits.phrases)
+        filled = [frame.replace(ITEMS, phrase)
+                  for frame in self._item_frames(heard, phrases) for phrase in phrases]
+        expected = [frame.replace(ITEMS, phrase) for frame in item_frames for product in likely
+                    for phrase in _closest(_windows(heard), self.item_phrases(product), limits.per_product)]
+        chosen = (_closest(heard, fixed, limits.fixed) + _closest(heard, filled, limits.items)
+                  + _closest(heard, expected, limits.context)
+                  + _closest(heard, self.number_sentences, limits.numbers))
+        return list(dict.fromkeys(chosen))
+
+
+    def _item_frames(self, heard: list[str], phrases: list[str]) -> list[str]:
+        """The bare item, and the {items} sentences whose other words best fit each hypothesis around its item words."""
+        if not phrases:
+            return []
+        _, frames, _ = self._templates
+        chosen = [ITEMS]
+        for text in heard:
+            spans = _windows([text])
+            span = spans[int(process.cdist(spans, phrases, scorer=fuzz.ratio, workers=1).max(axis=1).argmax())]
+            chosen += _closest([text], [f.replace(ITEMS, span) for f in frames], self.shortlist.frames, frames)
+        return list(dict.fromkeys(chosen))
+
+
+def _windows(texts: list[str]) -> list[str]:
+    """Every run of consecutive words of the texts: where an item phrase may be."""
+    out: list[str] = []
+    for text in texts:
+        words = text.split()
+        out += [" ".join(words[i:j]) for i in range(len(words)) for j in range(i + 1, len(words) + 1)]
+    return out
+
+
+def _closest(heard: list[str], choices: list[str], keep: int, keys: list[str] | None = None) -> list[str]:
+    """The ``keep`` choices most similar to any of the heard texts (or their ``keys``, in step)."""
+    if not choices or keep <= 0:
+        return []
+    scores = process.cdist(heard, choices, scorer=fuzz.ratio, workers=1).max(axis=0)
+    order = sorted(range(len(choices)), key=lambda i: (-scores[i], len(choices[i])))
+    picked = keys or choices
+    return list(dict.fromkeys(picked[i] for i in order[:keep]))
