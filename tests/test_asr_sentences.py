@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from voiceskill import load_catalog
+from voiceskill.asr.base import Context
 from voiceskill.asr.sentences import SentenceSpace, Shortlist
 from voiceskill.catalog import Catalog
 
@@ -36,8 +37,15 @@ def test_the_sentence_meant_is_on_the_shortlist(space: SentenceSpace, heard: str
 def test_context_products_are_considered_without_being_heard(space: SentenceSpace) -> None:
     heard = ["halfvolle melk"]
     assert not any("bananen" in c for c in space.candidates(heard))
-    with_cart = space.candidates(heard, context=["bananen"])
-    assert any("bananen" in c for c in with_cart)
+    with_cart = space.candidates(heard, Context(("bananen",)))
+    assert any("bananen" in c for c in with_cart) and "de tweede" not in with_cart
+
+
+def test_a_pending_choice_brings_its_answers(space: SentenceSpace) -> None:
+    asked = Context(options=("halfvolle-melk", "volle-melk", "magere-melk"))
+    found = space.candidates(["oke"], asked)
+    assert {"de eerste", "de tweede", "de laatste", "volle", "halfvolle", "magere"} <= set(found)
+    assert "de tweede" not in space.candidates(["oke"])
 
 
 def test_item_phrases_speak_units_measures_and_answers(space: SentenceSpace) -> None:
@@ -51,7 +59,14 @@ def test_item_phrases_speak_units_measures_and_answers(space: SentenceSpace) -> 
 def test_shortlist_is_bounded_and_unique(space: SentenceSpace) -> None:
     limits = Shortlist()
     found = space.candidates(["ik wil graag twee pakken halfvolle melk en vier bananen", "help"])
-    assert len(found) == len(set(found)) <= limits.fixed + limits.items + limits.numbers
+    bound = limits.fixed + limits.items + limits.context + limits.numbers * len(space.numbers)
+    assert len(found) == len(set(found)) <= bound
+
+
+def test_every_number_is_tried_in_the_nearest_number_sentences(space: SentenceSpace) -> None:
+    found = space.candidates(["maak er met spad"])
+    assert {"maak er zes van", "maak er vier van", "maak er twee van"} <= set(found)
+    assert space.renumbered("twee pakken melk")[:2] == ["een pakken melk", "drie pakken melk"]
     assert space.candidates([]) == [] and space.candidates(["   "]) == []
 
 

@@ -10,14 +10,14 @@ import logging
 import re
 import shutil
 import subprocess
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from voiceskill import Assistant
-from voiceskill.asr.base import Transcript
+from voiceskill.asr.base import NO_CONTEXT, Context, Transcript
 from voiceskill.audio import read_wav
 from voiceskill.catalog import Catalog
 from voiceskill.listen import Listener, NoInputDevice, microphone_source, wav_source
@@ -52,10 +52,10 @@ class FakeRecognizer:
     def __init__(self, texts: list[str]) -> None:
         self.texts = list(texts)
         self.streams: list[FakeStream] = []
-        self.contexts: list[list[str]] = []
+        self.contexts: list[Context] = []
 
-    def stream(self, context: Sequence[str] = ()) -> FakeStream:
-        self.contexts.append(list(context))
+    def stream(self, context: Context = NO_CONTEXT) -> FakeStream:
+        self.contexts.append(context)
         self.streams.append(FakeStream(self.texts[len(self.streams)]))
         return self.streams[-1]
 
@@ -98,8 +98,9 @@ def test_a_question_opens_the_next_utterance(assistant: Assistant, speech: list[
     loop.run()
     assert "?" in shown[0]
     assert assistant.cart("anna") == {"halfvolle-melk": 1}
-    assert recognizer.contexts[0] == [] and {"halfvolle-melk", "volle-melk"} <= set(recognizer.contexts[1])
-    assert recognizer.contexts[2][0] == "halfvolle-melk", "the product just added is expected first"
+    first, answer, after = recognizer.contexts[:3]
+    assert first == Context() and answer.choosing and {"halfvolle-melk", "volle-melk"} <= set(answer.options)
+    assert not after.choosing and after.products[0] == "halfvolle-melk", "the product just added comes first"
 
 
 def test_latency_is_logged_once_per_reply(assistant: Assistant, speech: list[Path], tmp_path: Path,

@@ -54,3 +54,14 @@ def test_uncertain_spoken_number_is_confirmed(assistant) -> None:
     asked = assistant.hear(doubt, user="n")
     assert asked.asks and "Zei je vier bananen?" in asked.reply.text and asked.cart == {}
     assert assistant.turn("ja", user="n").cart == {"bananen": 4}
+
+
+def test_a_spoken_answer_to_a_choice_is_taken_even_when_it_is_no_sentence(assistant) -> None:
+    """`volle` means nothing alone; after `Welke melk?` it is the answer, not the `oke` below it."""
+    from voiceskill.asr.base import Transcript
+
+    asked = assistant.turn("melk", user="k")
+    assert asked.asks and assistant.expected("k").options
+    heard = Transcript("volle", 0.57, (("oke", 0.36), ("de volle", 0.04)))
+    assert assistant.hear(heard, user="k").cart == {"volle-melk": 1}
+    assert assistant.expected("k").options == () and assistant.expected("k").products[0] == "volle-melk"

@@ -12,10 +12,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from .asr.base import Transcript
+from .asr.base import Context, Transcript
 from .cart import CartStore, LogEntry
 from .catalog import Catalog, load_catalog
 from .dialogue import CartView, Dialogue, DialogueState
+from .dialogue.turn import MAX_OPTIONS
 from .nlu import Understander, Understanding
 from .reply import Reply
 
@@ -120,34 +121,40 @@ class Assistant:
     def hear(self, transcript: Transcript, user: str = "default", session: str | None = None,
              request_id: str | None = None) -> TurnResult:
         """A turn from speech: the hypothesis understanding explains best, with the recogniser's doubts."""
-        text, understanding = self.best_hypothesis(transcript)
+        text, understanding = self.best_hypothesis(transcript, self.expected(user, session))
         return self.turn(text, user, session, transcript.confidence, understanding, request_id)
 
-    def best_hypothesis(self, transcript: Transcript) -> tuple[str, Understanding]:
+    def best_hypothesis(self, transcript: Transcript, context: Context | None = None) -> tuple[str, Understanding]:
         """Among the recogniser's hypotheses, the first that understanding fully explains.
 
         Recognisers often have the right words in a lower hypothesis (`die flessen` vs
         `drie flessen`); a hypothesis is explained when its intent is known and every
-        product it names is in the catalog.
+        product it names is in the catalog, or, while a choice is pending, when it
+        picks one of the options (`volle`, `de eerste`).
         """
         words = transcript.word_confidences()
         candidates = [(transcript.text, transcript.confidence), *transcript.alternatives]
         understood = [(text, self.understander.understand(text, transcript.confidence, words))
                       for text, _ in candidates[:MAX_HYPOTHESES]]
+        options = context.options if context else ()
         for text, u in understood:
+            if options and (u.ordinal is not None or self.understander.matcher.choose(list(u.words), options)):
+                return text, u
             if u.intent != "fallback" and all(i.match and i.match.resolved or i.match and i.match.ambiguous
                                               for i in u.items):
                 return text, u
         return understood[0]
 
-    def expected(self, user: str = "default", session: str | None = None) -> list[str]:
-        """Product ids the shopper is likely to name next: options just offered, the last
-        product, then the cart. Speech engines use them to weigh what they heard."""
+    def expected(self, user: str = "default", session: str | None = None) -> Context:
+        """What the shopper is likely to say next: the options just offered, the last
+        product, the cart. Speech engines use it to weigh what they heard."""
         with self.store.transaction() as store:
             state = DialogueState.from_dict(store.load_state(session or user))
             cart = store.cart(user)
-        offered = state.pending.options if state.pending else []
-        return list(dict.fromkeys([*offered, *([state.last_product] if state.last_product else []), *cart]))
+        pending = state.pending
+        options = tuple(pending.options[:MAX_OPTIONS]) if pending and pending.kind == "choose" else ()
+        products = dict.fromkeys([*([state.last_product] if state.last_product else []), *cart])
+        return Context(tuple(products), options)
 
     def cart(self, user: str = "default") -> dict[str, int]:
         return self.store.cart(user)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -26,6 +26,28 @@ class Word:
     start: float
     end: float
     confidence: float = 1.0
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the conversation makes likely next, for engines that can weigh it (Whisper)."""
+
+    products: tuple[str, ...] = ()
+    """Product ids: the last product named, the cart."""
+    options: tuple[str, ...] = ()
+    """Product ids the assistant just asked to choose between (`de tweede`, `volle`)."""
+
+    @property
+    def choosing(self) -> bool:
+        return bool(self.options)
+
+    @property
+    def likely(self) -> tuple[str, ...]:
+        """Options first, then the other products, once each."""
+        return tuple(dict.fromkeys(self.options + self.products))
+
+
+NO_CONTEXT = Context()
 
 
 @dataclass(frozen=True)
@@ -95,12 +117,12 @@ class Recognizer(Protocol):
 
     name: str
 
-    def stream(self, context: Sequence[str] = ()) -> Stream:
-        """Open an utterance; ``context`` names product ids the conversation makes likely."""
+    def stream(self, context: Context = NO_CONTEXT) -> Stream:
+        """Open an utterance; ``context`` says what the conversation makes likely."""
 
 
 def transcribe(recognizer: Recognizer, samples: np.ndarray, chunk: int = 4000,
-               context: Sequence[str] = ()) -> Transcript:
+               context: Context = NO_CONTEXT) -> Transcript:
     """Recognise a whole utterance by streaming it in chunks (as a microphone would)."""
     stream = recognizer.stream(context)
     for start in range(0, len(samples), chunk):

@@ -10,13 +10,14 @@ spelling to the recogniser's own hypotheses. ``whisper_engine`` scores them.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
 from rapidfuzz import fuzz, process
 
 from .. import data
+from .base import NO_CONTEXT, Context
 from ..catalog import Catalog, Product
 from ..nlu.grammar import expand_sentences
 from ..nlu.matcher import ProductMatcher
@@ -36,9 +37,9 @@ class Shortlist:
     """How many sentences of each kind to keep per utterance."""
 
     fixed: int = 12
-    items: int = 14
-    numbers: int = 6
-    phrases: int = 16
+    items: int = 20
+    numbers: int = 2
+    phrases: int = 24
     per_product: int = 3
     frames: int = 6
     context: int = 6
@@ -81,15 +82,30 @@ class SentenceSpace:
                 for sentence in expand_sentences(template, raw["rules"]):
                     if sentence.count("{") == 1:
                         (items if ITEMS in sentence else numbers).append(sentence)
-        ordinals = [f"{ORDINAL_ARTICLE} {w}" for w in data.load("numbers")["ordinals"] if w.isalpha()]
-        return (list(dict.fromkeys(fixed + ordinals)), list(dict.fromkeys(items)),
+        return (list(dict.fromkeys(fixed)), list(dict.fromkeys(items)),
                 list(dict.fromkeys(numbers)))
 
     @cached_property
-    def number_sentences(self) -> list[str]:
-        """{number} sentences with every number word filled in (`maak er vier van`)."""
+    def _number_filled(self) -> tuple[list[str], list[str]]:
+        """{number} sentences with every number word filled in, and the frame of each."""
         _, _, frames = self._templates
-        return list(dict.fromkeys(f.replace(NUMBER, w) for f in frames for w in self.numbers.values()))
+        pairs = [(f.replace(NUMBER, w), f) for f in frames for w in self.numbers.values()]
+        return [p for p, _ in pairs], [f for _, f in pairs]
+
+    def number_sentences(self, heard: list[str]) -> list[str]:
+        """The {number} sentences nearest the hypotheses, each with every number word:
+        numbers are what Whisper mishears most (`maak er met spad`), so all are scored."""
+        sentences, frames = self._number_filled
+        best = _closest(heard, sentences, self.shortlist.numbers, frames)
+        return [f.replace(NUMBER, w) for f in best for w in self.numbers.values()]
+
+    def renumbered(self, text: str) -> list[str]:
+        """``text`` with each number word in turn replaced by every other one."""
+        words = text.split()
+        values = set(self.numbers.values())
+        return [" ".join([*words[:i], other, *words[i + 1:]])
+                for i, word in enumerate(words) if word in values
+                for other in self.numbers.values() if other != word]
 
     def item_phrases(self, product: Product) -> list[str]:
         """How a shopper names ``product`` with or without a quantity (`twee pakken halfvolle melk`)."""
@@ -138,19 +154,21 @@ class SentenceSpace:
                         found.update(dict.fromkeys(match.product_ids[:self.shortlist.products]))
         return [self.catalog[pid] for pid in list(found)[:self.shortlist.products * 2]]
 
-    def candidates(self, hypotheses: Sequence[str], context: Iterable[str] = ()) -> list[str]:
+    def candidates(self, hypotheses: Sequence[str], context: Context = NO_CONTEXT) -> list[str]:
         """Grammar sentences closest in spelling to any hypothesis, best kinds first, no repeats.
 
-        ``context`` names product ids the conversation makes likely (the cart's
+        ``context`` names the products the conversation makes likely (the cart's
         contents, the options just offered), so `haal de bananen weg` can be
-        considered even when no hypothesis names bananas.
+        considered even when no hypothesis names bananas; while a choice is
+        pending, the answers (`de tweede`, `volle`) are always considered.
         """
         heard = [normalize(h) for h in hypotheses if h.strip()]
         if not heard:
             return []
         fixed, item_frames, _ = self._templates
         limits = self.shortlist
-        likely = [self.catalog[pid] for pid in dict.fromkeys(context) if pid in self.catalog][:limits.products]
+        likely = [self.catalog[pid] for pid in context.likely if pid in self.catalog]
+        likely = likely[:limits.products]
         per_product = [_closest(_windows(heard), self.item_phrases(p), limits.per_product)
                        for p in self.products_heard(heard)]
         pairs = [f"{a} en {b}" for i, first in enumerate(per_product) for j, second in enumerate(per_product)
@@ -161,10 +179,19 @@ class SentenceSpace:
         expected = [frame.replace(ITEMS, phrase) for frame in item_frames for product in likely
                     for phrase in _closest(_windows(heard), self.item_phrases(product), limits.per_product)]
         chosen = (_closest(heard, fixed, limits.fixed) + _closest(heard, filled, limits.items)
-                  + _closest(heard, expected, limits.context)
-                  + _closest(heard, self.number_sentences, limits.numbers))
+                  + _closest(heard, expected, limits.context) + self.number_sentences(heard))
+        if context.choosing:
+            chosen += self.ordinal_phrases + [p for product in likely for p in self.item_phrases(product)
+                                              if not self._counted(p)]
         return list(dict.fromkeys(chosen))
 
+    def _counted(self, phrase: str) -> bool:
+        return phrase.split()[0] in self.numbers.values()
+
+    @cached_property
+    def ordinal_phrases(self) -> list[str]:
+        """`de eerste`, `de tweede`, ...: answers to a choice, always worth scoring."""
+        return [f"{ORDINAL_ARTICLE} {w}" for w in data.load("numbers")["ordinals"] if w.isalpha()]
 
     def _item_frames(self, heard: list[str], phrases: list[str]) -> list[str]:
         """The bare item, and the {items} sentences whose other words best fit each hypothesis around its item words."""

@@ -14,7 +14,7 @@ import math
 import os
 import tempfile
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from ..catalog import Catalog
-from .base import SAMPLE_RATE, SpeechError, Transcript, Word, best_first
+from .base import NO_CONTEXT, SAMPLE_RATE, Context, SpeechError, Transcript, Word, best_first
 from .grammar import ensure_grammar
 from .models import missing_files, resolve_vosk_model
 
@@ -346,7 +346,7 @@ class VoskRecognizer:
         segments.append(parse_result(kaldi.FinalResult()))
         return segments
 
-    def stream(self, context: Sequence[str] = ()) -> VoskStream:
+    def stream(self, context: Context = NO_CONTEXT) -> VoskStream:
         """``context`` is not needed: the grammar already holds every product of the catalog."""
         return VoskStream(self, self._grammar)
 

@@ -18,7 +18,7 @@ import shutil
 import string
 import tempfile
 import zlib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -34,7 +34,7 @@ from .. import data
 from ..catalog import Catalog
 from ..nlu.matcher import ProductMatcher
 from ..paths import data_dir
-from .base import SAMPLE_RATE, BufferedStream, SpeechError, Transcript, Word
+from .base import NO_CONTEXT, SAMPLE_RATE, BufferedStream, Context, SpeechError, Transcript, Word
 from .sentences import SentenceSpace
 from .snap import snap_to_catalog
 
@@ -73,6 +73,8 @@ as said: speech about something else (`de plant van de aardappel is giftig`) win
 more, a misheard command (`mat later in mijn mondje`) by less."""
 SCORE_MARGIN = 50
 """Encoder positions (20 ms each) kept after the speech when scoring sentences."""
+RENUMBERED = 2
+"""Best grammar readings scored again with every other number word."""
 
 
 def default_model_dir() -> Path:
@@ -286,11 +288,11 @@ class WhisperRecognizer:
         self.prompt_ids = self.tokenizer.encode(" " + self.prompt) if self.prompt else []
         self.sentences = SentenceSpace(catalog, self.matcher)
 
-    def stream(self, context: Sequence[str] = ()) -> BufferedStream:
-        """``context``: product ids the conversation makes likely (cart, options offered)."""
+    def stream(self, context: Context = NO_CONTEXT) -> BufferedStream:
+        """``context``: what the conversation makes likely (options offered, the cart)."""
         return BufferedStream(lambda samples: self.decode(samples, context))
 
-    def decode(self, samples: np.ndarray, context: Sequence[str] = ()) -> Transcript:
+    def decode(self, samples: np.ndarray, context: Context = NO_CONTEXT) -> Transcript:
         """One utterance (int16 at 16 kHz) to a snapped transcript with words and alternatives."""
         from faster_whisper.vad import (
             SpeechTimestampsMap,
@@ -317,7 +319,7 @@ class WhisperRecognizer:
         return self._decode_window(speech, to_original, context)
 
     def _decode_window(self, speech: np.ndarray, to_original: Callable[[float], float],
-                       context: Sequence[str] = ()) -> Transcript:
+                       context: Context = NO_CONTEXT) -> Transcript:
         """Encode once, beam-search the n best, rescore them with the grammar's nearest
         sentences, align the winner for word timings."""
         from faster_whisper.audio import pad_or_trim
@@ -343,14 +345,21 @@ class WhisperRecognizer:
                  grammar: list[str]) -> list[tuple[str, float]]:
         """Every reading with its share of the probability Whisper gives them all, best first.
 
-        Free readings that are no grammar sentence count ``OUT_OF_GRAMMAR`` nats less.
+        Free readings that are no grammar sentence count ``OUT_OF_GRAMMAR`` nats less. The
+        best grammar readings are scored again with their numbers swapped, since a number
+        word is what Whisper most often gets wrong.
         """
         texts = list(dict.fromkeys(grammar + heard))
-        scores = np.array(self.score(encoded, frames, texts))
-        scores -= np.array([0.0 if t in grammar else OUT_OF_GRAMMAR for t in texts])
-        shares = np.exp(scores - scores.max())
+        scores = dict(zip(texts, self.score(encoded, frames, texts)))
+        leaders = sorted((t for t in grammar if t in scores), key=lambda t: -scores[t])[:RENUMBERED]
+        variants = [v for t in leaders for v in self.sentences.renumbered(t) if v not in scores]
+        scores.update(zip(variants, self.score(encoded, frames, variants)))
+        in_grammar = set(grammar) | set(variants)
+        texts = list(scores)
+        adjusted = np.array([scores[t] - (0.0 if t in in_grammar else OUT_OF_GRAMMAR) for t in texts])
+        shares = np.exp(adjusted - adjusted.max())
         shares /= shares.sum()
-        order = np.argsort(-scores, kind="stable")
+        order = np.argsort(-adjusted, kind="stable")
         return [(texts[i], round(float(shares[i]), 4)) for i in order]
 
     def score(self, encoded: Any, frames: int, texts: list[str]) -> list[float]:
@@ -361,6 +370,8 @@ class WhisperRecognizer:
         """
         import ctranslate2
 
+        if not texts:
+            return []
         keep = min(int(WINDOW_SECONDS * 50), frames // 2 + SCORE_MARGIN)
         speech = np.ascontiguousarray(np.array(encoded)[:, :keep])
         tok = self.tokenizer
