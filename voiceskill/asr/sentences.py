@@ -36,9 +36,9 @@ EXPANSIONS = 3000
 class Shortlist:
     """How many sentences of each kind to keep per utterance."""
 
-    fixed: int = 12
-    items: int = 20
-    numbers: int = 2
+    fixed: int = 10
+    items: int = 16
+    numbers: int = 6
     phrases: int = 24
     per_product: int = 3
     frames: int = 6
@@ -86,18 +86,14 @@ class SentenceSpace:
                 list(dict.fromkeys(numbers)))
 
     @cached_property
-    def _number_filled(self) -> tuple[list[str], list[str]]:
-        """{number} sentences with every number word filled in, and the frame of each."""
+    def _number_filled(self) -> list[str]:
+        """{number} sentences with every number word filled in (`maak er vier van`)."""
         _, _, frames = self._templates
-        pairs = [(f.replace(NUMBER, w), f) for f in frames for w in self.numbers.values()]
-        return [p for p, _ in pairs], [f for _, f in pairs]
+        return [f.replace(NUMBER, w) for f in frames for w in self.numbers.values()]
 
     def number_sentences(self, heard: list[str]) -> list[str]:
-        """The {number} sentences nearest the hypotheses, each with every number word:
-        numbers are what Whisper mishears most (`maak er met spad`), so all are scored."""
-        sentences, frames = self._number_filled
-        best = _closest(heard, sentences, self.shortlist.numbers, frames)
-        return [f.replace(NUMBER, w) for f in best for w in self.numbers.values()]
+        """The {number} sentences (every number word filled in) nearest the hypotheses."""
+        return _closest(heard, self._number_filled, self.shortlist.numbers)
 
     def renumbered(self, text: str) -> list[str]:
         """``text`` with each number word in turn replaced by every other one."""

@@ -73,8 +73,10 @@ as said: speech about something else (`de plant van de aardappel is giftig`) win
 more, a misheard command (`mat later in mijn mondje`) by less."""
 SCORE_MARGIN = 50
 """Encoder positions (20 ms each) kept after the speech when scoring sentences."""
-RENUMBERED = 2
+RENUMBERED = 1
 """Best grammar readings scored again with every other number word."""
+SCORE_BATCH = 16
+"""Sentences scored per decoder call: bounds the memory of the attention weights."""
 
 
 def default_model_dir() -> Path:
@@ -376,11 +378,15 @@ class WhisperRecognizer:
         speech = np.ascontiguousarray(np.array(encoded)[:, :keep])
         tok = self.tokenizer
         tokens = [[*tok.encode(" " + t[:1].upper() + t[1:] + "."), tok.eot] for t in texts]
-        batch = ctranslate2.StorageView.from_array(np.repeat(speech, len(texts), axis=0))
-        results = self.model.model.align(batch, [*tok.sot_sequence, tok.no_timestamps], tokens,
-                                         [min(frames, keep * 2)] * len(texts))
-        return [float(np.log(np.maximum(np.asarray(r.text_token_probs, dtype=np.float64), 1e-12)).sum())
-                for r in results]
+        start = [*tok.sot_sequence, tok.no_timestamps]
+        scores: list[float] = []
+        for first in range(0, len(tokens), SCORE_BATCH):
+            part = tokens[first:first + SCORE_BATCH]
+            batch = ctranslate2.StorageView.from_array(np.repeat(speech, len(part), axis=0))
+            results = self.model.model.align(batch, start, part, [min(frames, keep * 2)] * len(part))
+            scores += [float(np.log(np.maximum(np.asarray(r.text_token_probs, dtype=np.float64), 1e-12)).sum())
+                       for r in results]
+        return scores
 
     def _generate(self, encoded: Any, seconds: float) -> Any:
         """One beam search over the catalog prompt; scores are mean token log-probabilities."""
