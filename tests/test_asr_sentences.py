@@ -29,6 +29,7 @@ def space() -> SentenceSpace:
     ("twee liter mag er melk", "twee liter magere melk"),
     ("en fless cola en en zak koffie", "een fles cola en een zak koffie"),
     ("maak er twee mond", "maak er twee van"),
+    ("twee pakken halfvolle melk", "twee pakken halfvolle melk"),   # not only `twee pakken volle melk`
 ])
 def test_the_sentence_meant_is_on_the_shortlist(space: SentenceSpace, heard: str, said: str) -> None:
     assert said in space.candidates([heard])

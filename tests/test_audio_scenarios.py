@@ -16,8 +16,8 @@ import pytest
 from voiceskill.scenarios import Runner, find_scenarios
 
 AUDIO = Path(__file__).parent / "scenarios" / "audio"
-FLOOR = 0.40
-"""Share of audio scenarios that must pass (15 of 32 with grammar rescoring and dialogue context, 3 of 32 before,
+FLOOR = 0.43
+"""Share of audio scenarios that must pass (16 of 32 with grammar rescoring and dialogue context, 3 of 32 before,
 measured 2026-11-23; a little slack for other CPUs' int8 arithmetic); raise it as recognition improves."""
 
 
@@ -36,8 +36,8 @@ def test_audio_scenarios_hold_their_floor(results) -> None:
     assert share >= FLOOR, report
 
 
-CART_FLOOR = 0.50
-"""Share of audio turns after which the cart is right (55% with grammar rescoring, 43% before); raise it as recognition improves."""
+CART_FLOOR = 0.53
+"""Share of audio turns after which the cart is right (59% with grammar rescoring, 43% before); raise it as recognition improves."""
 
 
 def test_right_carts_after_audio_turns_hold_their_floor(results) -> None:

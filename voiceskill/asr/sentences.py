@@ -212,10 +212,14 @@ def _windows(texts: list[str]) -> list[str]:
 
 
 def _closest(heard: list[str], choices: list[str], keep: int, keys: list[str] | None = None) -> list[str]:
-    """The ``keep`` choices most similar to any of the heard texts (or their ``keys``, in step)."""
+    """The ``keep`` choices most similar to any of the heard texts (or their ``keys``, in step).
+
+    Ties go to the longer choice: of `melk`, `halfvolle melk` and `twee pakken halfvolle
+    melk`, all found whole in a hypothesis, the one that explains most of it.
+    """
     if not choices or keep <= 0:
         return []
     scores = process.cdist(heard, choices, scorer=fuzz.ratio, workers=1).max(axis=0)
-    order = sorted(range(len(choices)), key=lambda i: (-scores[i], len(choices[i])))
+    order = sorted(range(len(choices)), key=lambda i: (-scores[i], -len(choices[i])))
     picked = keys or choices
     return list(dict.fromkeys(picked[i] for i in order[:keep]))
