@@ -19,7 +19,7 @@ from rapidfuzz import fuzz, process
 from .. import data
 from .base import NO_CONTEXT, Context
 from ..catalog import Catalog, Product
-from ..nlu.grammar import expand_sentences
+from ..nlu.grammar import expand_intents
 from ..nlu.matcher import ProductMatcher
 from ..nlu.morphology import lower_name, singular_plural
 from ..nlu.normalize import normalize
@@ -67,21 +67,17 @@ class SentenceSpace:
         units = data.load("units")["sale_units"]
         self.unit_forms = {unit: (unit, spec["plural"]) for unit, spec in units.items()}
 
+    def prepare(self) -> None:
+        """Expand the grammar now (about 0.3 s), so the first utterance is not the slow one."""
+        _ = self._templates
+
     @cached_property
     def _templates(self) -> tuple[list[str], list[str], list[str]]:
         """(slot-free sentences, sentences with one {items}, sentences with one {number})."""
-        raw = data.load("intents")
-        fixed: list[str] = []
-        items: list[str] = []
-        numbers: list[str] = []
-        for group in raw["intents"]:
-            for template in group["sentences"]:
-                if "{" not in template:
-                    fixed += expand_sentences(template, raw["rules"], EXPANSIONS)
-                    continue
-                for sentence in expand_sentences(template, raw["rules"]):
-                    if sentence.count("{") == 1:
-                        (items if ITEMS in sentence else numbers).append(sentence)
+        expanded = [sentence for _, sentence in expand_intents(data.load("intents"), EXPANSIONS)]
+        fixed = [s for s in expanded if "{" not in s]
+        items = [s for s in expanded if s.count("{") == 1 and ITEMS in s]
+        numbers = [s for s in expanded if s.count("{") == 1 and NUMBER in s]
         return (list(dict.fromkeys(fixed)), list(dict.fromkeys(items)),
                 list(dict.fromkeys(numbers)))
 

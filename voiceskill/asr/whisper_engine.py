@@ -289,6 +289,7 @@ class WhisperRecognizer:
         self.prompt = catalog_prompt(catalog, lambda text: len(self.tokenizer.encode(text)))
         self.prompt_ids = self.tokenizer.encode(" " + self.prompt) if self.prompt else []
         self.sentences = SentenceSpace(catalog, self.matcher)
+        self.sentences.prepare()
 
     def stream(self, context: Context = NO_CONTEXT) -> BufferedStream:
         """``context``: what the conversation makes likely (options offered, the cart)."""

@@ -138,6 +138,15 @@ def expand_sentences(source: str, rules: dict[str, str] | None = None,
     return [s for s in dict.fromkeys(sentences) if s]
 
 
+def expand_intents(raw: dict, slot_free_limit: int = MAX_PER_TEMPLATE,
+                   limit: int = MAX_PER_TEMPLATE) -> list[tuple[str, str]]:
+    """(intent, sentence) for every template of an intents file (``data/intents.yaml``),
+    slots kept as ``{name}``; slot-free templates may be expanded further."""
+    rules = raw.get("rules", {})
+    return [(group["intent"], sentence) for group in raw["intents"] for template in group["sentences"]
+            for sentence in expand_sentences(template, rules, limit if "{" in template else slot_free_limit)]
+
+
 def expand_template(source: str, rules: dict[str, str] | None = None,
                     limit: int = MAX_PER_TEMPLATE) -> list[str]:
     """The phrases a template can produce; a ``{slot}`` splits a sentence into separate phrases."""

@@ -10,7 +10,7 @@ from rapidfuzz import fuzz, process
 from .. import data
 from ..catalog import Catalog
 
-from .grammar import Template, compile_template, expand_template
+from .grammar import Template, compile_template, expand_intents
 from .items import ItemReader, ItemRequest, Quantity, is_quantity_only
 from .matcher import ACCEPT, ProductMatcher
 from .morphology import phonetic_key, stopwords
@@ -129,16 +129,10 @@ class Understander:
 @lru_cache(maxsize=1)
 def _fixed_phrases() -> tuple[list[str], list[str], list[str]]:
     """Every slot-free command sentence (phrases, their sound-alike keys, their intents)."""
-    raw = data.load("intents")
-    phrases: list[str] = []
-    intents: list[str] = []
-    for group in raw["intents"]:
-        for sentence in group["sentences"]:
-            if "{" not in sentence:
-                expanded = expand_template(sentence, raw["rules"])
-                phrases.extend(expanded)
-                intents.extend([group["intent"]] * len(expanded))
-    return phrases, [phonetic_key(p) for p in phrases], intents
+    fixed = [(sentence, intent) for intent, sentence in expand_intents(data.load("intents"))
+             if "{" not in sentence]
+    phrases = [sentence for sentence, _ in fixed]
+    return phrases, [phonetic_key(p) for p in phrases], [intent for _, intent in fixed]
 
 
 def _sounds_like_command(u: Understanding, threshold: int) -> Understanding:
