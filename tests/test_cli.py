@@ -15,7 +15,8 @@ def test_chat_then_cart_show_and_clear(tmp_path: Path) -> None:
     chat = runner.invoke(main, ["chat", "--user", "anna", "--catalog", CATALOG, "--db", db, "--show-cart"],
                          input="twee bananen\n/mandje\nhaal een banaan weg\n/stop\n")
     assert chat.exit_code == 0
-    assert "computer" in chat.output and "Ik heb twee bananen toegevoegd." in chat.output
+    assert chat.output.count("computer") == 1, "the assistant introduces itself once"
+    assert "sam> Ik heb twee bananen toegevoegd." in chat.output
     assert "mandje: twee bananen" in chat.output and "Ik heb een banaan weggehaald." in chat.output
     shown = runner.invoke(main, ["cart", "show", "--user", "anna", "--catalog", CATALOG, "--db", db, "--json"])
     assert shown.output.strip() == '{"bananen": 1}'
@@ -37,6 +38,7 @@ def test_demo_replays_and_checks_itself() -> None:
     result = CliRunner().invoke(main, ["demo", "--text"])
     assert result.exit_code == 0
     assert result.output.strip().splitlines()[-1] == "1 passed, 0 failed"
+    assert result.output.count("computer") == 1, "the assistant introduces itself once"
     assert "twee pakken halfvolle melk" in result.output
 
 
@@ -58,5 +60,6 @@ def test_spoken_demo_end_to_end(tmp_path: Path, monkeypatch) -> None:
     assert result.exit_code == 0, result.output
     assert "(audio: add_twee_pakken_halfvolle_melk.wav)" in result.output
     assert "spoken turns went as scripted" in result.output
+    assert result.output.count("computer") == 1, "the assistant introduces itself once"
     replies = sorted(tmp_path.glob("*.wav"))
     assert len(replies) == 10 and all(p.stat().st_size > 10_000 for p in replies)

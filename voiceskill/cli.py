@@ -65,7 +65,7 @@ def chat(user: str, catalog: str | None, db: str | None, show_cart: bool) -> Non
     Example: voiceskill chat --user anna --show-cart
     """
     bot = Assistant(catalog, db)
-    click.echo(f"sam> {bot.greeting().text}")
+    click.echo(f"sam> {bot.open(user=user).reply.text}")
     while True:
         try:
             text = input("jij> ")
@@ -111,7 +111,6 @@ def demo(catalog: str | None, engine: str, model: str | None, text_only: bool, t
         from .tts import make_speaker
 
         speaker = make_speaker(tts or f"wav:{data_dir() / 'demo-replies'}", echo=None)
-    click.echo(f"sam> {assistant.greeting().text}")
     for turn in result.turns:
         heard = "" if turn.said == turn.transcript else f"  (audio: {Path(turn.said).name})"
         click.echo(f"jij> {turn.transcript}{heard}")
@@ -213,7 +212,7 @@ def listen(user: str, catalog: str | None, db: str | None, engine: str, model: s
     chosen = int(device) if device and device.isdigit() else device
     source = wav_source(wavs) if wavs else microphone_source(chosen)
     recognizer = open_recognizer(bot.catalog, engine, model)
-    click.echo(f"sam> {bot.greeting().text}")
+    speaker.speak(bot.open(user=user).reply)
     Listener(bot, recognizer, speaker, user=user, wake=wake or None, push_to_talk=push_to_talk,
              source=source).run()
 
