@@ -1,6 +1,7 @@
 """Speech engines side by side: real-time factor, end-of-speech-to-reply latency,
-peak memory, word error rate (fixtures and real human speech), and the share of
-audio fixture scenarios that end with the right cart.
+peak memory, word error rate (fixtures and real human speech), the share of fixtures
+whose meaning was heard right (intent, products and quantities, each on its own), and
+the share of audio fixture scenarios that end with the right cart.
 
     python bench/asr.py [--engines whisper,vosk] [--json bench/results/asr.json]
 
@@ -56,6 +57,15 @@ def realspeech_texts() -> list[tuple[Path, str]]:
     return [(REALSPEECH / f, t) for f, t in (line.split("\t", 1) for line in lines if "\t" in line)]
 
 
+def meaning(understander, text: str) -> tuple:  # type: ignore[no-untyped-def]
+    """What a sentence asks for, context-free: intent, (products, number, measure) per item,
+    a bare quantity and an ordinal. Two texts with the same meaning act the same."""
+    u = understander.understand(text)
+    items = sorted((i.match.product_ids if i.match else (), i.quantity.number or 1, i.quantity.amount)
+                   for i in u.items)
+    return u.intent, tuple(items), u.quantity.number if u.quantity else None, u.ordinal
+
+
 def open_engine(engine: str):  # type: ignore[no-untyped-def]
     from voiceskill import load_catalog
     from voiceskill.asr.engines import open_recognizer
@@ -109,8 +119,9 @@ def measure(engine: str) -> dict:
         from voiceskill.asr.base import transcribe
 
         real = [(text, transcribe(recognizer, read_wav(path)).text) for path, text in realspeech_texts()]
+        right = sum(meaning(bot.understander, said) == meaning(bot.understander, heard) for said, heard in pairs)
         result.update(wer_fixtures=round(wer(pairs), 3), wer_realspeech=round(wer(real), 3),
-                      scenarios_right=scenario_share())
+                      meaning_right=round(right / len(pairs), 3), scenarios_right=scenario_share())
     result["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     return result
 
@@ -140,7 +151,7 @@ def main() -> int:
             return 1
         rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
     keys = ["engine", "load_s", "rtf", "latency_p50_ms", "latency_p95_ms", "peak_rss_mb",
-            "wer_fixtures", "wer_realspeech", "scenarios_right"]
+            "wer_fixtures", "wer_realspeech", "meaning_right", "scenarios_right"]
     print("".join(f"{k:>16}" for k in keys))
     for row in rows:
         print("".join(f"{str(row.get(k, 'n/a')):>16}" for k in keys))
