@@ -16,6 +16,7 @@ from .asr.base import Context, Transcript
 from .cart import CartStore, LogEntry
 from .catalog import Catalog, load_catalog
 from .dialogue import CartView, Dialogue, DialogueState
+from .dialogue.answers import pick_option
 from .dialogue.turn import MAX_OPTIONS
 from .nlu import Understander, Understanding
 from .reply import Reply
@@ -119,9 +120,13 @@ class Assistant:
         return result
 
     def hear(self, transcript: Transcript, user: str = "default", session: str | None = None,
-             request_id: str | None = None) -> TurnResult:
-        """A turn from speech: the hypothesis understanding explains best, with the recogniser's doubts."""
-        text, understanding = self.best_hypothesis(transcript, self.expected(user, session))
+             request_id: str | None = None, context: Context | None = None) -> TurnResult:
+        """A turn from speech: the hypothesis understanding explains best, with the recogniser's doubts.
+
+        ``context`` is what ``expected()`` gave the recogniser for this utterance (read again when absent).
+        """
+        context = context if context is not None else self.expected(user, session)
+        text, understanding = self.best_hypothesis(transcript, context)
         return self.turn(text, user, session, transcript.confidence, understanding, request_id)
 
     def best_hypothesis(self, transcript: Transcript, context: Context | None = None) -> tuple[str, Understanding]:
@@ -138,7 +143,7 @@ class Assistant:
                       for text, _ in candidates[:MAX_HYPOTHESES]]
         options = context.options if context else ()
         for text, u in understood:
-            if options and (u.ordinal is not None or self.understander.matcher.choose(list(u.words), options)):
+            if options and pick_option(u, options, self.understander.matcher):
                 return text, u
             if u.intent != "fallback" and all(i.match and i.match.resolved or i.match and i.match.ambiguous
                                               for i in u.items):

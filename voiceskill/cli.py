@@ -169,12 +169,13 @@ def replay(files: tuple[str, ...], user: str, catalog: str | None, db: str | Non
     failed = 0
     for path in files:
         try:
-            transcript = transcribe(recognizer, read_wav(path), context=bot.expected(user))
+            context = bot.expected(user)
+            transcript = transcribe(recognizer, read_wav(path), context=context)
         except VoiceskillError as exc:
             click.echo(f"Error: {exc}", err=True)
             failed += 1
             continue
-        result = bot.hear(transcript, user=user)
+        result = bot.hear(transcript, user=user, context=context)
         click.echo(f"{path}\n  heard:  {transcript.text!r} (confidence {transcript.confidence:.2f}, {recognizer.name})")
         click.echo(f"  intent: {result.intent}\n  reply:  {result.reply.text}")
         click.echo(f"  {_cart_line(bot.catalog, result.cart)}")

@@ -217,10 +217,11 @@ class Runner:
         said = str(spec.audio)
         try:
             samples = read_wav(spec.audio)
-            transcript = transcribe(self.recognizer(assistant), samples, context=assistant.expected(user))
+            context = assistant.expected(user)
+            transcript = transcribe(self.recognizer(assistant), samples, context=context)
         except VoiceskillError as exc:
             return TurnOutcome(number, said, "", None, [str(exc)])
-        turn = assistant.hear(transcript, user=user)
+        turn = assistant.hear(transcript, user=user, context=context)
         return TurnOutcome(number, said, transcript.text, turn, check(spec.expect, turn, transcript.text))
 
     def run(self, paths: Iterable[str | Path]) -> list[ScenarioResult]:

@@ -17,12 +17,12 @@ from functools import cached_property
 from rapidfuzz import fuzz, process
 
 from .. import data
-from .base import NO_CONTEXT, Context
 from ..catalog import Catalog, Product
 from ..nlu.grammar import expand_intents
 from ..nlu.matcher import ProductMatcher
 from ..nlu.morphology import lower_name, singular_plural
 from ..nlu.normalize import normalize
+from .base import NO_CONTEXT, Context
 
 ITEMS, NUMBER = "{items}", "{number}"
 MAX_NUMBER = 10
@@ -161,15 +161,16 @@ class SentenceSpace:
         limits = self.shortlist
         likely = [self.catalog[pid] for pid in context.likely if pid in self.catalog]
         likely = likely[:limits.products]
-        per_product = [_closest(_windows(heard), self.item_phrases(p), limits.per_product)
+        windows = _windows(heard)
+        per_product = [_closest(windows, self.item_phrases(p), limits.per_product)
                        for p in self.products_heard(heard)]
         pairs = [f"{a} en {b}" for i, first in enumerate(per_product) for j, second in enumerate(per_product)
                  if i != j for a in first for b in second]
-        phrases = _closest(_windows(heard), [p for best in per_product for p in best] + pairs, limits.phrases)
+        phrases = _closest(windows, [p for best in per_product for p in best] + pairs, limits.phrases)
         filled = [frame.replace(ITEMS, phrase)
                   for frame in self._item_frames(heard, phrases) for phrase in phrases]
         expected = [frame.replace(ITEMS, phrase) for frame in item_frames for product in likely
-                    for phrase in _closest(_windows(heard), self.item_phrases(product), limits.per_product)]
+                    for phrase in _closest(windows, self.item_phrases(product), limits.per_product)]
         chosen = (_closest(heard, fixed, limits.fixed) + _closest(heard, filled, limits.items)
                   + _closest(heard, expected, limits.context) + self.number_sentences(heard))
         if context.choosing:

@@ -354,7 +354,7 @@ class WhisperRecognizer:
         """
         texts = list(dict.fromkeys(grammar + heard))
         scores = dict(zip(texts, self.score(encoded, frames, texts)))
-        leaders = sorted((t for t in grammar if t in scores), key=lambda t: -scores[t])[:RENUMBERED]
+        leaders = sorted(grammar, key=lambda t: -scores[t])[:RENUMBERED]
         variants = [v for t in leaders for v in self.sentences.renumbered(t) if v not in scores]
         scores.update(zip(variants, self.score(encoded, frames, variants)))
         in_grammar = set(grammar) | set(variants)

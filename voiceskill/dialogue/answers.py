@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from ..nlu import Understanding
 from ..nlu.items import Quantity
+from ..nlu.matcher import ProductMatcher
 from ..reply import Reply, join, money, render
 from ..reply.render import name_phrase
 from .state import ACTION_INTENTS, Pending, Planned
@@ -56,15 +59,22 @@ def _next_question(turn: "Turn", pending: Pending) -> None:
         turn.ask(pending.queue)
 
 
+def pick_option(u: Understanding, options: Sequence[str], matcher: ProductMatcher) -> str | None:
+    """Which of the offered product ids an answer names: `de tweede`, `volle`, `de halfvolle melk`."""
+    offered = tuple(options[:MAX_OPTIONS])
+    if u.ordinal is not None and u.intent in ("fallback", "add_item", "yes"):
+        index = u.ordinal - 1 if u.ordinal > 0 else len(offered) - 1
+        if 0 <= index < len(offered):
+            return offered[index]
+    if u.intent in ("yes", "no"):
+        return None
+    return matcher.choose(list(u.words), tuple(options))
+
+
 def _choose(turn: "Turn", pending: Pending) -> bool:
     """`de tweede`, `volle`, `de halfvolle melk`: pick one of the options."""
     u = turn.u
-    picked = None
-    if u.ordinal is not None and u.intent in ("fallback", "add_item", "yes"):
-        index = u.ordinal - 1 if u.ordinal > 0 else len(pending.options[:MAX_OPTIONS]) - 1
-        picked = pending.options[index] if 0 <= index < min(MAX_OPTIONS, len(pending.options)) else None
-    if picked is None and u.intent not in ("yes", "no"):
-        picked = turn.matcher.choose(list(u.words), tuple(pending.options))
+    picked = pick_option(u, pending.options, turn.matcher)
     if picked:
         turn.state.misses = 0
         turn.intent = ACTION_INTENTS[pending.action]
