@@ -30,6 +30,8 @@ def space() -> SentenceSpace:
     ("en fless cola en en zak koffie", "een fles cola en een zak koffie"),
     ("maak er twee mond", "maak er twee van"),
     ("twee pakken halfvolle melk", "twee pakken halfvolle melk"),   # not only `twee pakken volle melk`
+    ("twee sterk en oude kaas", "twee stukken oude kaas"),          # every spoken plural of the unit
+    ("tweede pakken halfvolle melk", "twee pakken halfvolle melk"),  # a counted phrase, not only `halfvolle melk`
 ])
 def test_the_sentence_meant_is_on_the_shortlist(space: SentenceSpace, heard: str, said: str) -> None:
     assert said in space.candidates([heard])
@@ -69,6 +71,18 @@ def test_every_number_is_tried_in_the_nearest_number_sentences(space: SentenceSp
     assert {"maak er zes van", "maak er vier van", "maak er twee van"} <= set(found)
     assert space.renumbered("twee pakken melk")[:2] == ["een pakken melk", "drie pakken melk"]
     assert space.candidates([]) == [] and space.candidates(["   "]) == []
+
+
+def test_a_bare_definite_item_is_only_an_answer(space: SentenceSpace) -> None:
+    assert "de bananen" not in space.candidates(["de bananen"])
+    assert "haal de bananen weg" in space.candidates(["haal de bananen weg"])
+    assert "de volle" in space.candidates(["de volle"], Context(options=("halfvolle-melk", "volle-melk")))
+
+
+def test_counted_phrases_use_every_spoken_plural(space: SentenceSpace) -> None:
+    cheese = space.item_phrases(space.catalog["oude-kaas"])
+    assert {"een stuk oude kaas", "twee stuks oude kaas", "twee stukken oude kaas"} <= set(cheese)
+    assert not any("stukjes" in phrase for phrase in cheese)
 
 
 def test_works_for_any_catalog(tmp_path: Path) -> None:

@@ -20,6 +20,7 @@ from voiceskill.asr.whisper_engine import (
     MODEL_SHA256,
     PROMPT_BUDGET,
     WhisperRecognizer,
+    _encoder_frames,
     catalog_prompt,
     ensure_whisper_model,
 )
@@ -124,6 +125,12 @@ def test_prompt_fits_the_budget_in_a_fixed_order(recognizer: WhisperRecognizer) 
     assert prompt == catalog_prompt(big, count)
     assert all(family in prompt.split(", ") for family in ("melk", "brood", "kaas"))
     assert "halfvolle melk" in recognizer.prompt and len(recognizer.prompt_ids) <= PROMPT_BUDGET
+
+
+@pytest.mark.parametrize("speech, encoded", [(0, 1500), (300, 1500), (1300, 1500), (1301, 1600),
+                                             (1450, 1700), (2800, 3000), (4000, 3000)])
+def test_the_encoder_sees_the_speech_plus_two_seconds_in_15_to_30_s(speech: int, encoded: int) -> None:
+    assert _encoder_frames(speech) == encoded
 
 
 @pytest.mark.parametrize("said, product", [("twee pakken halfvolle melk", "melk"),

@@ -28,6 +28,7 @@ ITEMS, NUMBER = "{items}", "{number}"
 MAX_NUMBER = 10
 """Quantities put into the shortlist: the ones people say to a shopping list."""
 ORDINAL_ARTICLE = "de"
+ARTICLES = ("de", "het")
 EXPANSIONS = 3000
 """Sentences kept per template: all the everyday ways (`mijn mandje`, not only `mand`)."""
 
@@ -65,7 +66,7 @@ class SentenceSpace:
         self.shortlist = shortlist
         self.numbers = _words_by_value()
         units = data.load("units")["sale_units"]
-        self.unit_forms = {unit: (unit, spec["plural"]) for unit, spec in units.items()}
+        self.unit_forms = {unit: (unit, _plurals(unit, spec)) for unit, spec in units.items()}
 
     def prepare(self) -> None:
         """Expand the grammar now (about 0.3 s), so the first utterance is not the slow one."""
@@ -103,7 +104,7 @@ class SentenceSpace:
         """How a shopper names ``product`` with or without a quantity (`twee pakken halfvolle melk`)."""
         name = lower_name(product.name).lower()
         one, many = (w.lower() for w in singular_plural(product))
-        unit_one, unit_many = self.unit_forms.get(product.unit, (product.unit, product.unit))
+        unit_one, unit_many = self.unit_forms.get(product.unit, (product.unit, [product.unit]))
         names = list(dict.fromkeys([name, *(s.lower() for s in product.synonyms)]))
         forms = list(dict.fromkeys([*names, one, many]))
         out = [*forms, *(f"de {n}" for n in forms), *(f"het {n}" for n in names)]
@@ -113,7 +114,7 @@ class SentenceSpace:
             names.append(product.family)
         for value, word in self.numbers.items():
             out.append(f"{word} {one if value == 1 else many}")
-            out.extend(f"{word} {unit_one if value == 1 else unit_many} {n}" for n in names)
+            out.extend(f"{word} {unit} {n}" for unit in ([unit_one] if value == 1 else unit_many) for n in names)
         measures = self.measure_amounts.get(product.size.dimension if product.size else "", ())
         out.extend(f"{amount} {name}" for amount in measures)
         return list(dict.fromkeys(normalize(p) for p in out))
@@ -162,13 +163,12 @@ class SentenceSpace:
         likely = [self.catalog[pid] for pid in context.likely if pid in self.catalog]
         likely = likely[:limits.products]
         windows = _windows(heard)
-        per_product = [_closest(windows, self.item_phrases(p), limits.per_product)
-                       for p in self.products_heard(heard)]
+        per_product = [self._closest_phrases(windows, p) for p in self.products_heard(heard)]
         pairs = [f"{a} en {b}" for i, first in enumerate(per_product) for j, second in enumerate(per_product)
                  if i != j for a in first for b in second]
         phrases = _closest(windows, [p for best in per_product for p in best] + pairs, limits.phrases)
-        filled = [frame.replace(ITEMS, phrase)
-                  for frame in self._item_frames(heard, phrases) for phrase in phrases]
+        filled = [frame.replace(ITEMS, phrase) for frame in self._item_frames(heard, phrases)
+                  for phrase in phrases if frame != ITEMS or not _definite(phrase)]
         expected = [frame.replace(ITEMS, phrase) for frame in item_frames for product in likely
                     for phrase in _closest(windows, self.item_phrases(product), limits.per_product)]
         chosen = (_closest(heard, fixed, limits.fixed) + _closest(heard, filled, limits.items)
@@ -177,6 +177,16 @@ class SentenceSpace:
             chosen += self.ordinal_phrases + [p for product in likely for p in self.item_phrases(product)
                                               if not self._counted(p)]
         return list(dict.fromkeys(chosen))
+
+    def _closest_phrases(self, windows: list[str], product: Product) -> list[str]:
+        """The phrases for ``product`` nearest the heard words, with and without a number
+        apiece: a bare name matches its own words exactly and would crowd out
+        `vier pakken magere melk` for `vij pakken magere melk`."""
+        phrases = self.item_phrases(product)
+        counted = [p for p in phrases if self._counted(p)]
+        plain = [p for p in phrases if not self._counted(p)]
+        keep = self.shortlist.per_product
+        return _closest(windows, plain, keep) + _closest(windows, counted, keep)
 
     def _counted(self, phrase: str) -> bool:
         return phrase.split()[0] in self.numbers.values()
@@ -197,6 +207,20 @@ class SentenceSpace:
             span = spans[int(process.cdist(spans, phrases, scorer=fuzz.ratio, workers=1).max(axis=1).argmax())]
             chosen += _closest([text], [f.replace(ITEMS, span) for f in frames], self.shortlist.frames, frames)
         return list(dict.fromkeys(chosen))
+
+
+def _definite(phrase: str) -> bool:
+    """`de bananen`: a product named as one already in play. Said on its own it answers a
+    question (offered then, with the options); as a new order it only misleads."""
+    return phrase.split()[0] in ARTICLES
+
+
+def _plurals(unit: str, spec: dict) -> list[str]:
+    """The unit's plural and its other spoken plurals (`stuks`, `stukken`; `bakjes`, `bakken`),
+    not the diminutives (`stukjes`): those name the same unit, said of fewer things."""
+    others = [w for w in spec.get("spoken", []) if w.isalpha() and w not in (unit, spec["plural"])
+              and w.endswith(("en", "s")) and not w.endswith(("je", "jes"))]
+    return [spec["plural"], *others]
 
 
 def _windows(texts: list[str]) -> list[str]:

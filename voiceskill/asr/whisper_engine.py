@@ -73,6 +73,10 @@ as said: speech about something else (`de plant van de aardappel is giftig`) win
 more, a misheard command (`mat later in mijn mondje`) by less."""
 SCORE_MARGIN = 50
 """Encoder positions (20 ms each) kept after the speech when scoring sentences."""
+ENCODER_FRAMES = 1500
+"""Mel frames (10 ms) the encoder sees at least: the speech plus 2 s, padded to 15 s rather
+than Whisper's 30 s window. Half the encoder work, and as accurate: on the fixtures 60 of 80
+meanings right against 54, on real speech the same word error rate (0.191; 10 s gave 0.213)."""
 RENUMBERED = 1
 """Best grammar readings scored again with every other number word."""
 SCORE_BATCH = 16
@@ -251,6 +255,11 @@ def _is_annotation(word: str) -> bool:
     return len(letters) >= ANNOTATION_MIN and letters.isupper()
 
 
+def _encoder_frames(frames: int) -> int:
+    """How many mel frames to encode for ``frames`` of speech: whole seconds, 15 s to 30 s."""
+    return min(int(WINDOW_SECONDS * 100), max(ENCODER_FRAMES, (frames + 200 + 99) // 100 * 100))
+
+
 def _repetitive(text: str) -> bool:
     """A decoding loop (`ik dat ik dat ...`) compresses far better than speech does."""
     raw = text.encode("utf-8")
@@ -317,7 +326,7 @@ class WhisperRecognizer:
 
         def to_original(t: float) -> float:
             inside = max(0.0, t - PAD_SECONDS)
-            return round(min(seconds, float(timing.get_original_time(inside))), 2)
+            return min(seconds, round(float(timing.get_original_time(inside)), 2))
 
         return self._decode_window(speech, to_original, context)
 
@@ -329,7 +338,7 @@ class WhisperRecognizer:
 
         features = self.model.feature_extractor(speech)
         frames = features.shape[-1] - 1
-        encoded = self.model.encode(pad_or_trim(features))
+        encoded = self.model.encode(pad_or_trim(features, _encoder_frames(frames)))
         result = self._generate(encoded, len(speech) / SAMPLE_RATE)
         ranked = sorted(zip(result.sequences_ids, result.scores),
                         key=lambda hyp: _repetitive(self.tokenizer.decode(hyp[0])))
