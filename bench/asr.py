@@ -154,7 +154,7 @@ def main() -> int:
             "wer_fixtures", "wer_realspeech", "meaning_right", "scenarios_right"]
     print("".join(f"{k:>16}" for k in keys))
     for row in rows:
-        print("".join(f"{str(row.get(k, 'n/a')):>16}" for k in keys))
+        print("".join(f"{row.get(k, 'n/a')!s:>16}" for k in keys))
     Path(args.json).parent.mkdir(parents=True, exist_ok=True)
     Path(args.json).write_text(json.dumps({"rows": rows, "at": time.strftime("%Y-%m-%dT%H:%M:%S")}, indent=2))
     print(f"wrote {args.json}")

@@ -193,4 +193,4 @@ def _acceptable(group: _Group, items: list[ItemRequest]) -> bool:
     return any(i.match or i.quantity.explicit or _content(i.words) for i in items)
 
 
-__all__ = ["Understander", "Understanding", "ACCEPT"]
+__all__ = ["ACCEPT", "Understander", "Understanding"]

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 
 from .. import data
 from ..nlu.morphology import lower_name, pluralize, singular_plural
 
 __all__ = ["lower_name", "pluralize", "singular_plural"]
+
 
 @lru_cache(maxsize=1)
 def _number_words() -> dict[int, str]:
