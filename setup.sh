@@ -38,6 +38,8 @@ case "${1:-demo}" in
     test) exec "$VENV/bin/python" -m pytest ;;
     bench) "$VENV/bin/python" bench/turns.py
            "$VENV/bin/python" bench/webhook.py --rate 500
-           "$VENV/bin/python" bench/webhook.py --rate 0 --turns 40 --json bench/results/webhook-ceiling.json ;;
+           "$VENV/bin/python" bench/webhook.py --rate 0 --turns 40 --json bench/results/webhook-ceiling.json
+           "$VENV/bin/python" bench/asr.py
+           "$VENV/bin/python" bench/ceiling.py ;;
     *) echo "usage: ./setup.sh [demo|test|bench]" >&2; exit 2 ;;
 esac
