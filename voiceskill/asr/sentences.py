@@ -170,7 +170,7 @@ class SentenceSpace:
         filled = [frame.replace(ITEMS, phrase) for frame in self._item_frames(heard, phrases)
                   for phrase in phrases if frame != ITEMS or not _definite(phrase)]
         expected = [frame.replace(ITEMS, phrase) for frame in item_frames for product in likely
-                    for phrase in _closest(windows, self.item_phrases(product), limits.per_product)]
+                    for phrase in self._closest_phrases(windows, product)]
         chosen = (_closest(heard, fixed, limits.fixed) + _closest(heard, filled, limits.items)
                   + _closest(heard, expected, limits.context) + self.number_sentences(heard))
         if context.choosing:
@@ -216,8 +216,8 @@ def _definite(phrase: str) -> bool:
 
 
 def _plurals(unit: str, spec: dict) -> list[str]:
-    """The unit's plural and its other spoken plurals (`stuks`, `stukken`; `bakjes`, `bakken`),
-    not the diminutives (`stukjes`): those name the same unit, said of fewer things."""
+    """The unit's plural and its other spoken plurals (`stuks`, `stukken`; `bakjes`, `bakken`).
+    Diminutives (`stukjes`) are left out: they would double the counted phrases of every product."""
     others = [w for w in spec.get("spoken", []) if w.isalpha() and w not in (unit, spec["plural"])
               and w.endswith(("en", "s")) and not w.endswith(("je", "jes"))]
     return [spec["plural"], *others]
