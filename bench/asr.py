@@ -1,5 +1,5 @@
-"""Speech engines side by side: real-time factor, end-of-speech-to-reply latency,
-peak memory, word error rate (fixtures and real human speech), the share of fixtures
+"""Speech engines side by side: real-time factor, end-of-speech-to-reply latency (each
+fixture alone, and each audio turn inside its scripted conversation), peak memory, word error rate (fixtures and real human speech), the share of fixtures
 whose meaning was heard right (intent, products and quantities, each on its own), and
 the share of audio fixture scenarios that end with the right cart.
 
@@ -120,17 +120,33 @@ def measure(engine: str) -> dict:
 
         real = [(text, transcribe(recognizer, read_wav(path)).text) for path, text in realspeech_texts()]
         right = sum(meaning(bot.understander, said) == meaning(bot.understander, heard) for said, heard in pairs)
+        share, answered = scenario_run()
         result.update(wer_fixtures=round(wer(pairs), 3), wer_realspeech=round(wer(real), 3),
-                      meaning_right=round(right / len(pairs), 3), scenarios_right=scenario_share())
+                      meaning_right=round(right / len(pairs), 3), scenarios_right=share,
+                      dialogue_p50_ms=round(statistics.median(answered), 1),
+                      dialogue_p95_ms=round(sorted(answered)[int(len(answered) * 0.95) - 1], 1))
     result["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     return result
 
 
-def scenario_share() -> float:
+def scenario_run() -> tuple[float, list[float]]:
+    """The share of audio scenarios that end as scripted, and how long each audio turn took
+    to answer (ms) inside its conversation, where the recogniser also weighs the cart and
+    a pending question; the first turn, which loads the model, is left out."""
     from voiceskill.scenarios import Runner, find_scenarios
 
-    results = Runner(engine="whisper").run(find_scenarios([SCENARIOS]))
-    return round(sum(r.passed for r in results) / max(1, len(results)), 3)
+    answered: list[float] = []
+
+    class TimedRunner(Runner):
+        def run_turn(self, assistant, user, number, spec):  # type: ignore[no-untyped-def]
+            begin = time.perf_counter()
+            outcome = super().run_turn(assistant, user, number, spec)
+            if spec.audio is not None:
+                answered.append((time.perf_counter() - begin) * 1000)
+            return outcome
+
+    results = TimedRunner(engine="whisper").run(find_scenarios([SCENARIOS]))
+    return round(sum(r.passed for r in results) / max(1, len(results)), 3), answered[1:]
 
 
 def main() -> int:
@@ -150,8 +166,8 @@ def main() -> int:
             print(out.stderr[-2000:], file=sys.stderr)
             return 1
         rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
-    keys = ["engine", "load_s", "rtf", "latency_p50_ms", "latency_p95_ms", "peak_rss_mb",
-            "wer_fixtures", "wer_realspeech", "meaning_right", "scenarios_right"]
+    keys = ["engine", "load_s", "rtf", "latency_p50_ms", "latency_p95_ms", "dialogue_p50_ms", "dialogue_p95_ms",
+            "peak_rss_mb", "wer_fixtures", "wer_realspeech", "meaning_right", "scenarios_right"]
     print("".join(f"{k:>16}" for k in keys))
     for row in rows:
         print("".join(f"{row.get(k, 'n/a')!s:>16}" for k in keys))

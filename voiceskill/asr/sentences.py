@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
+import numpy as np
 from rapidfuzz import fuzz, process
 
 from .. import data
@@ -169,12 +170,13 @@ class SentenceSpace:
         phrases = _closest(windows, [p for best in per_product for p in best] + pairs, limits.phrases)
         filled = [frame.replace(ITEMS, phrase) for frame in self._item_frames(heard, phrases)
                   for phrase in phrases if frame != ITEMS or not _definite(phrase)]
-        expected = [frame.replace(ITEMS, phrase) for frame in item_frames for product in likely
-                    for phrase in self._closest_phrases(windows, product)]
+        likely_phrases = [phrase for product in likely for phrase in self._closest_phrases(windows, product)]
+        expected = [frame.replace(ITEMS, phrase) for frame in item_frames for phrase in likely_phrases]
         chosen = (_closest(heard, fixed, limits.fixed) + _closest(heard, filled, limits.items)
                   + _closest(heard, expected, limits.context) + self.number_sentences(heard))
         if context.choosing:
-            chosen += self.ordinal_phrases + [p for product in likely for p in self.item_phrases(product)
+            offered = [self.catalog[pid] for pid in context.options if pid in self.catalog]
+            chosen += self.ordinal_phrases + [p for product in offered for p in self.item_phrases(product)
                                               if not self._counted(p)]
         return list(dict.fromkeys(chosen))
 
@@ -241,6 +243,9 @@ def _closest(heard: list[str], choices: list[str], keep: int, keys: list[str] | 
     if not choices or keep <= 0:
         return []
     scores = process.cdist(heard, choices, scorer=fuzz.ratio, workers=1).max(axis=0)
-    order = sorted(range(len(choices)), key=lambda i: (-scores[i], -len(choices[i])))
+    pool = range(len(choices))
+    if len(choices) > keep:
+        pool = np.flatnonzero(scores >= np.partition(scores, len(choices) - keep)[len(choices) - keep])
+    order = sorted(pool, key=lambda i: (-scores[i], -len(choices[i])))
     picked = keys or choices
     return list(dict.fromkeys(picked[i] for i in order[:keep]))
