@@ -23,6 +23,7 @@ from ..nlu.grammar import expand_intents
 from ..nlu.matcher import ProductMatcher
 from ..nlu.morphology import lower_name, singular_plural
 from ..nlu.normalize import normalize
+from ..nlu.numbers import word_value
 from .base import NO_CONTEXT, Context
 
 ITEMS, NUMBER = "{items}", "{number}"
@@ -190,8 +191,10 @@ class SentenceSpace:
         keep = self.shortlist.per_product
         return _closest(windows, plain, keep) + _closest(windows, counted, keep)
 
-    def _counted(self, phrase: str) -> bool:
-        return phrase.split()[0] in self.numbers.values()
+    @staticmethod
+    def _counted(phrase: str) -> bool:
+        """`twee pakken melk`, `vijfhonderd gram gehakt`: a phrase that orders an amount."""
+        return word_value(phrase.split()[0]) is not None
 
     @cached_property
     def ordinal_phrases(self) -> list[str]:
