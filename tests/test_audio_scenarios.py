@@ -36,9 +36,10 @@ def test_audio_scenarios_hold_their_floor(results) -> None:
     assert share >= FLOOR, report
 
 
-CART_FLOOR = 0.60
-"""Share of audio turns after which the cart is right (66% with a 15 s encoder window and counted phrases on the
-shortlist, 59% with grammar rescoring, 43% before); raise it as recognition improves."""
+CART_FLOOR = 0.63
+"""Share of audio turns after which the cart is right (69% once unsure removals and new quantities are confirmed
+too, 66% with a 15 s encoder window and counted phrases on the shortlist, 59% with grammar rescoring, 43%
+before); raise it as recognition improves."""
 
 
 def test_right_carts_after_audio_turns_hold_their_floor(results) -> None:

@@ -56,6 +56,34 @@ def test_uncertain_spoken_number_is_confirmed(assistant) -> None:
     assert assistant.turn("ja", user="n").cart == {"bananen": 4}
 
 
+def test_uncertain_removals_and_new_quantities_are_confirmed_too(assistant) -> None:
+    """Confirm instead of guessing holds for every change to the cart, not only for adding."""
+    from voiceskill.asr.base import Transcript
+
+    assistant.turn("vier bananen en een komkommer", user="r")
+    asked = assistant.hear(Transcript("haal de bananen weg", 0.2), user="r")
+    assert asked.asks and "Wil je vier bananen uit je mandje halen?" in asked.reply.text
+    assert asked.cart == {"bananen": 4, "komkommer": 1}
+    assert assistant.turn("ja", user="r").cart == {"komkommer": 1}
+    asked = assistant.hear(Transcript("maak er drie van", 0.3), user="r")
+    assert asked.asks and "Zal ik er drie bananen van maken?" in asked.reply.text and asked.cart == {"komkommer": 1}
+    kept = assistant.turn("nee", user="r")
+    assert kept.cart == {"komkommer": 1} and "zoals het was" in kept.reply.text
+    sure = assistant.hear(Transcript("haal de komkommer weg", 0.9), user="r")
+    assert not sure.asks and sure.cart == {}
+
+
+def test_a_reading_taken_from_the_alternatives_is_as_sure_as_its_own_share(assistant) -> None:
+    """Unintelligible best reading, a command far below it: ask before acting on the command."""
+    from voiceskill.asr.base import Transcript
+
+    assistant.turn("een krop sla", user="s")
+    heard = Transcript("mag meen mondjuri", 0.33, (("mag meenmondjuri", 0.26), ("maak er maar drie", 0.11)))
+    asked = assistant.hear(heard, user="s")
+    assert asked.intent == "set_quantity" and asked.asks and asked.cart == {"sla": 1}
+    assert "drie kroppen sla" in asked.reply.text
+
+
 def test_a_spoken_answer_to_a_choice_is_taken_even_when_it_is_no_sentence(assistant) -> None:
     """`volle` means nothing alone; after `Welke melk?` it is the answer, not the `oke` below it."""
     from voiceskill.asr.base import Transcript

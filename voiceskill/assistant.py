@@ -139,8 +139,8 @@ class Assistant:
         """
         words = transcript.word_confidences()
         candidates = [(transcript.text, transcript.confidence), *transcript.alternatives]
-        understood = [(text, self.understander.understand(text, transcript.confidence, words))
-                      for text, _ in candidates[:MAX_HYPOTHESES]]
+        understood = [(text, self.understander.understand(text, confidence, words))
+                      for text, confidence in candidates[:MAX_HYPOTHESES]]
         options = context.options if context else ()
         for text, u in understood:
             if options and pick_option(u, options, self.understander.matcher):

@@ -133,7 +133,8 @@ def _on_yes(turn: "Turn", pending: Pending) -> None:
 
 
 def _on_no(turn: "Turn", pending: Pending) -> None:
-    key = {"confirm": "not_added", "confirm_clear": "clear_kept", "confirm_checkout": "checkout_kept",
-           "offer_handover": "handover_declined"}[pending.kind]
+    added = all(plan.action == "add" for plan in pending.planned)
+    key = {"confirm": "not_added" if added else "not_changed", "confirm_clear": "clear_kept",
+           "confirm_checkout": "checkout_kept", "offer_handover": "handover_declined"}[pending.kind]
     turn.say(key)
     _next_question(turn, pending)

@@ -153,8 +153,28 @@ class Turn:
         return Pending("confirm", question.to_dict(), planned=planned)
 
     def heard_question(self, planned: list[Planned]) -> Pending:
-        phrases = [item_phrase(self.catalog[p.product_id], p.units or 1, p.measure, p.amount) for p in planned]
-        return self.confirm_question(planned, "confirm_heard", items=join(phrases))
+        """`Zei je vier bananen?`, `Wil je vier bananen uit je mandje halen?`, `Zal ik er drie van maken?`"""
+        whole = {p.product_id: self.cart.get(p.product_id, 1) for p in planned if p.action == "remove" and p.units is None}
+        phrases = [item_phrase(self.catalog[p.product_id], whole.get(p.product_id) or p.units or 1, p.measure, p.amount)
+                   for p in planned]
+        key = {"add": "confirm_heard", "remove": "confirm_heard_remove"}.get(planned[0].action, "confirm_heard_set")
+        return self.confirm_question(planned, key, items=join(phrases))
+
+    def uncertain(self) -> bool:
+        """Was the utterance, or a number in it, heard too unsurely to change the cart on?"""
+        quantities = [i.quantity for i in self.u.items] + ([self.u.quantity] if self.u.quantity else [])
+        return self.u.confidence < CONFIRM_UTTERANCE_BELOW or any(
+            q.confidence < CONFIRM_NUMBER_BELOW for q in quantities)
+
+    def commit(self, planned: list[Planned], questions: list[Pending] | None = None) -> None:
+        """Carry out ``planned`` and ask ``questions``; when what was heard is uncertain, first
+        ask whether it was meant (the spec: confirm instead of guessing)."""
+        questions = list(questions or [])
+        if planned and self.uncertain():
+            questions.insert(0, self.heard_question(planned))
+            planned = []
+        self.execute(planned)
+        self.ask(questions)
 
     def answer(self, pending: Pending) -> bool:
         """Handle the answer to ``pending``; False when the turn is a new command instead."""
@@ -175,13 +195,7 @@ class Turn:
         questions: list[Pending] = []
         for item in self.u.items:
             self.plan_add(item, planned, questions)
-        uncertain = self.u.confidence < CONFIRM_UTTERANCE_BELOW or any(
-            i.quantity.confidence < CONFIRM_NUMBER_BELOW for i in self.u.items)
-        if planned and uncertain:
-            questions.insert(0, self.heard_question(planned))
-            planned = []
-        self.execute(planned)
-        self.ask(questions)
+        self.commit(planned, questions)
 
     def plan_add(self, item: ItemRequest, planned: list[Planned], questions: list[Pending]) -> None:
         match = item.match
@@ -236,8 +250,7 @@ class Turn:
                 questions.append(target)
             elif target:
                 planned.append(self.plan(target, "remove", item.quantity, whole=not item.quantity.explicit))
-        self.execute(planned)
-        self.ask(questions)
+        self.commit(planned, questions)
 
     def set_quantity(self, previous: list[Change]) -> None:
         quantity = self.u.quantity
@@ -257,7 +270,7 @@ class Turn:
         elif not target or target not in self.catalog or quantity is None:
             self.say("no_product")
         else:
-            self.execute([self.plan(target, "set", quantity)])
+            self.commit([self.plan(target, "set", quantity)])
 
     def repair_number(self, change: Change, quantity: Quantity) -> None:
         units = self.units(change.product_id, quantity)
