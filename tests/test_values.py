@@ -71,6 +71,9 @@ def test_uncertain_removals_and_new_quantities_are_confirmed_too(assistant) -> N
     assert kept.cart == {"komkommer": 1} and "zoals het was" in kept.reply.text
     sure = assistant.hear(Transcript("haal de komkommer weg", 0.9), user="r")
     assert not sure.asks and sure.cart == {}
+    assistant.turn("een komkommer", user="r")
+    more = assistant.hear(Transcript("nog eentje", 0.2), user="r")
+    assert more.asks and "Zei je een komkommer?" in more.reply.text and more.cart == {"komkommer": 1}
 
 
 def test_a_reading_taken_from_the_alternatives_is_as_sure_as_its_own_share(assistant) -> None:

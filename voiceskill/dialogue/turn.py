@@ -218,7 +218,7 @@ class Turn:
         if not pid or pid not in self.catalog:
             self.say("no_product")
             return
-        self.execute([self.plan(pid, "add", quantity)])
+        self.commit([self.plan(pid, "add", quantity)])
 
     def in_cart(self, item: ItemRequest, action: str) -> str | Pending | None:
         """The cart product an item names, a question when several fit, or None."""
