@@ -154,8 +154,8 @@ class Turn:
 
     def heard_question(self, planned: list[Planned]) -> Pending:
         """`Zei je vier bananen?`, `Wil je vier bananen uit je mandje halen?`, `Zal ik er drie van maken?`"""
-        whole = {p.product_id: self.cart.get(p.product_id, 1) for p in planned if p.action == "remove" and p.units is None}
-        phrases = [item_phrase(self.catalog[p.product_id], whole.get(p.product_id) or p.units or 1, p.measure, p.amount)
+        phrases = [item_phrase(self.catalog[p.product_id],
+                               self.cart.get(p.product_id, 1) if p.units is None else p.units or 1, p.measure, p.amount)
                    for p in planned]
         key = {"add": "confirm_heard", "remove": "confirm_heard_remove"}.get(planned[0].action, "confirm_heard_set")
         return self.confirm_question(planned, key, items=join(phrases))
