@@ -269,6 +269,8 @@ class Turn:
             self.ask([target])
         elif not target or target not in self.catalog or quantity is None:
             self.say("no_product")
+        elif quantity.number == 0:
+            self.commit([self.plan(target, "remove", quantity, whole=True)])
         else:
             self.commit([self.plan(target, "set", quantity)])
 
