@@ -93,9 +93,14 @@ def test_wake_phrase_gates_commands(assistant: Assistant, speech: list[Path], tm
         assert stream.samples >= len(read_wav(path)) * 0.8
 
 
-def test_a_question_opens_the_next_utterance(assistant: Assistant, speech: list[Path], tmp_path: Path) -> None:
+def test_a_question_opens_the_next_utterance(assistant: Assistant, speech: list[Path], tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    reads: list[str] = []
+    read = assistant.expected
+    monkeypatch.setattr(assistant, "expected", lambda user="default", session=None: reads.append(user) or read(user, session))
     loop, recognizer, shown = listener(assistant, ["hallo sam melk", "halfvolle", "twee bananen"], speech, tmp_path)
     loop.run()
+    assert reads == ["anna"] * 3, "the context is read once per utterance and given to both recogniser and dialogue"
     assert "?" in shown[0]
     assert assistant.cart("anna") == {"halfvolle-melk": 1}
     first, answer, after = recognizer.contexts[:3]

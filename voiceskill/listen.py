@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from .asr.base import Recognizer, Stream
+from .asr.base import NO_CONTEXT, Context, Recognizer, Stream
 from .assistant import Assistant, TurnResult
 from .audio import SAMPLE_RATE, read_wav
 from .errors import VoiceskillError
@@ -177,15 +177,16 @@ class Listener:
                 chunks.close()
         return heard
 
-    def _utterance(self, chunks: Iterator[np.ndarray]) -> tuple[Stream, float, float] | None:
+    def _utterance(self, chunks: Iterator[np.ndarray]) -> tuple[Stream, Context, float, float] | None:
         """Wait for speech and stream it to the recogniser, with the audio just before it.
 
-        Returns the stream, when speech started and when its end was detected; None when the
-        audio runs out before anyone speaks.
+        Returns the stream, the dialogue context it was opened with, when speech started and
+        when its end was detected; None when the audio runs out before anyone speaks.
         """
         self.endpointer.reset()
         before: deque[np.ndarray] = deque()
         stream: Stream | None = None
+        context = NO_CONTEXT
         started = 0.0
         for chunk in chunks:
             state = self.endpointer.feed(chunk)
@@ -195,15 +196,16 @@ class Listener:
                     before.popleft()
                 continue
             if stream is None:
-                stream, started = self.recognizer.stream(self.assistant.expected(self.user)), self.clock()
+                context = self.assistant.expected(self.user)
+                stream, started = self.recognizer.stream(context), self.clock()
                 for early in before:
                     stream.accept(early)
             stream.accept(chunk)
             if state == "end":
-                return stream, started, self.clock()
-        return (stream, started, self.clock()) if stream is not None else None
+                return stream, context, started, self.clock()
+        return (stream, context, started, self.clock()) if stream is not None else None
 
-    def _respond(self, stream: Stream, started: float, ended: float) -> TurnResult | None:
+    def _respond(self, stream: Stream, context: Context, started: float, ended: float) -> TurnResult | None:
         """Recognise, and act on the command if it was meant for us; None when not acted on."""
         transcript = stream.finish()
         recognised = self.clock()
@@ -219,7 +221,8 @@ class Listener:
             return None
         alternatives = tuple((alt, conf) for text, conf in transcript.alternatives
                              if (alt := self._command(text, started)))
-        result = self.assistant.hear(replace(transcript, text=command, alternatives=alternatives), user=self.user)
+        result = self.assistant.hear(replace(transcript, text=command, alternatives=alternatives), user=self.user,
+                                     context=context)
         self._reply(result.reply, result.intent, transcript.text, ended, recognised)
         return result
 
