@@ -97,7 +97,8 @@ def test_a_question_opens_the_next_utterance(assistant: Assistant, speech: list[
                                              monkeypatch: pytest.MonkeyPatch) -> None:
     reads: list[str] = []
     read = assistant.expected
-    monkeypatch.setattr(assistant, "expected", lambda user="default", session=None: reads.append(user) or read(user, session))
+    monkeypatch.setattr(assistant, "expected",
+                        lambda user="default", session=None: reads.append(user) or read(user, session))
     loop, recognizer, shown = listener(assistant, ["hallo sam melk", "halfvolle", "twee bananen"], speech, tmp_path)
     loop.run()
     assert reads == ["anna"] * 3, "the context is read once per utterance and given to both recogniser and dialogue"
