@@ -30,16 +30,16 @@ def _now() -> str:
 
 def _v1(db: sqlite_utils.Database) -> None:
     db.table("cart_items").create({"user": str, "product_id": str, "quantity": int, "updated": str},
-                            pk=("user", "product_id"))
+                                  pk=("user", "product_id"))
     db.table("changes").create({"id": int, "user": str, "batch": int, "product_id": str, "before": int,
-                          "after": int, "at": str, "state": str}, pk="id")
+                                "after": int, "at": str, "state": str}, pk="id")
     db.table("changes").create_index(["user", "batch"])
     db.table("orders").create({"id": int, "user": str, "at": str, "total": float, "items": int}, pk="id")
     db.table("order_items").create({"order_id": int, "product_id": str, "name": str, "quantity": int,
-                              "price": float}, foreign_keys=[("order_id", "orders", "id")])
+                                    "price": float}, foreign_keys=[("order_id", "orders", "id")])
     db.table("conversation_log").create({"id": int, "at": str, "user": str, "session": str, "text": str,
-                                   "intent": str, "confidence": float, "reply": str, "outcome": str},
-                                  pk="id")
+                                         "intent": str, "confidence": float, "reply": str, "outcome": str},
+                                        pk="id")
     db.table("conversation_log").create_index(["user", "at"])
     db.table("sessions").create({"session": str, "user": str, "state": str, "updated": str}, pk="session")
 
