@@ -1,9 +1,11 @@
 """The SQLite cart store: transactions, history, undo, orders, log, schema upgrades."""
 
+import json
 import sqlite3
 from pathlib import Path
 
 import pytest
+import sqlite_utils
 
 from voiceskill.cart import SCHEMA_VERSION, CartStore, LogEntry
 from voiceskill.dialogue import CartOp
@@ -97,3 +99,80 @@ def test_unwritable_database_names_the_fix(tmp_path: Path) -> None:
     blocker.write_text("x")
     with pytest.raises((VoiceskillError, OSError)):
         CartStore(blocker / "sub" / "carts.db")
+
+
+def _shop_and_talk(store: CartStore, user: str, session: str, catalog) -> None:
+    """A user with a past order, a cart, history, dialogue state, log lines and a stored request result."""
+    with store.transaction():
+        store.apply(user, [CartOp("set", "bananen", 4), CartOp("set", "cola", 1)], catalog)
+    with store.transaction():
+        store.apply(user, [CartOp("checkout")], catalog)
+    with store.transaction():
+        store.apply(user, [CartOp("set", "komkommer", 2)], catalog)
+        store.save_state(session, user, {"turns": 3})
+        store.log(LogEntry(user, session, "twee komkommers", "add_item", 1.0, "Ik heb ...", "changed"))
+        store.remember(f"req-{user}", {"user": user, "session": session, "text": "twee komkommers"})
+
+
+def test_last_order_is_the_most_recent_one(store: CartStore, catalog) -> None:
+    assert store.last_order("anna") == {}
+    _shop_and_talk(store, "anna", "s1", catalog)
+    assert store.last_order("anna") == {"bananen": 4, "cola": 1}
+    with store.transaction():
+        store.apply("anna", [CartOp("checkout")], catalog)
+    assert store.last_order("anna") == {"komkommer": 2}
+    assert store.last_order("bert") == {}
+
+
+@pytest.mark.parametrize("how", ["forget", "op"])
+def test_forget_deletes_one_users_data_only(store: CartStore, catalog, how: str) -> None:
+    _shop_and_talk(store, "anna", "s-anna", catalog)
+    _shop_and_talk(store, "bert", "s-bert", catalog)
+    with store.transaction():
+        if how == "forget":
+            store.forget("anna")
+        else:
+            store.apply("anna", [CartOp("forget")], catalog)
+    assert store.cart("anna") == {} and store.orders("anna") == [] and store.last_order("anna") == {}
+    assert store.log_entries("anna") == [] and store.load_state("s-anna") is None
+    assert store.processed("req-anna") is None and store.undo_batch("anna") == ()
+    leftovers = store.db.execute("SELECT count(*) FROM order_items WHERE order_id NOT IN "
+                                 "(SELECT id FROM orders)").fetchone()[0]
+    assert leftovers == 0
+    assert store.cart("bert") == {"komkommer": 2} and store.last_order("bert") == {"bananen": 4, "cola": 1}
+    assert len(store.orders("bert")) == 1 and len(store.log_entries("bert")) == 1
+    assert store.load_state("s-bert") == {"turns": 3} and store.processed("req-bert")
+    assert store.undo_batch("bert") == (("komkommer", 0, 2),)
+
+
+def test_forget_is_undone_with_a_failed_turn(store: CartStore, catalog) -> None:
+    _shop_and_talk(store, "anna", "s1", catalog)
+    with pytest.raises(RuntimeError), store.transaction():
+        store.forget("anna")
+        raise RuntimeError("boom")
+    assert store.cart("anna") == {"komkommer": 2} and store.last_order("anna") and store.log_entries("anna")
+
+
+def test_v2_database_upgrades_and_keeps_its_data(tmp_path: Path) -> None:
+    """Schema 3 files each stored request result under its user; older rows get theirs from the result."""
+    from voiceskill.cart import MIGRATIONS
+
+    path = tmp_path / "v2.db"
+    db = sqlite_utils.Database(path)
+    for migration in MIGRATIONS[:2]:
+        migration(db)
+    db.execute("PRAGMA user_version = 2")
+    db.table("processed_requests").insert_all([
+        {"key": "r1", "result": json.dumps({"user": "anna", "text": "ja"}), "at": "2099-01-01T00:00:00+00:00"},
+        {"key": "r2", "result": "not json", "at": "2099-01-01T00:00:00+00:00"}])
+    db.table("cart_items").insert({"user": "anna", "product_id": "cola", "quantity": 3, "updated": "x"})
+    db.conn.commit()
+    db.close()
+    store = CartStore(path)
+    assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
+    assert store.cart("anna") == {"cola": 3} and store.processed("r1") == {"user": "anna", "text": "ja"}
+    rows = store.db.execute("SELECT key, user FROM processed_requests ORDER BY key").fetchall()
+    assert rows == [("r1", "anna"), ("r2", None)]
+    with store.transaction():
+        store.forget("anna")
+    assert store.processed("r1") is None and store.cart("anna") == {}

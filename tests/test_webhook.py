@@ -282,3 +282,87 @@ def test_an_internal_failure_is_json_without_traceback(app, client, monkeypatch)
     assert response.status_code == 500
     assert response.get_json() == {"error": "internal error; the request was not applied"}
     assert b"Traceback" not in response.data and b"on fire" not in response.data
+
+
+def last_log(app) -> tuple[str, str]:
+    """(text, intent) of the newest conversation log line: the words that reached understanding."""
+    return app.extensions["voiceskill"].store.db.execute(
+        "SELECT text, intent FROM conversation_log ORDER BY id DESC LIMIT 1").fetchone()
+
+
+def welcome(url: str, case: str) -> dict[str, Any]:
+    """A platform's welcome request that carries text, from its example request."""
+    body = example(PLATFORMS[url])
+    if url == "/dialogflow" and case == "event":
+        body["queryResult"].update(queryText="GOOGLE_ASSISTANT_WELCOME", action="input.welcome", parameters={},
+                                   intent={"displayName": "Default Welcome Intent"})
+        body["originalDetectIntentRequest"]["payload"]["inputs"] = [
+            {"intent": "actions.intent.MAIN", "rawInputs": [{"query": "praat met de boodschappenhulp"}]}]
+    elif url == "/dialogflow":
+        body["queryResult"].update(queryText="hallo", intent={"displayName": "Default Welcome Intent"})
+    elif url == "/dialogflow-cx" and case == "event":
+        body.update(triggerEvent="WELCOME", text="hoi")
+        body["intentInfo"]["displayName"] = "Default Welcome Intent"
+    elif url == "/dialogflow-cx":
+        body["text"] = "Open boodschappenhulp."
+    elif url == "/actions":
+        body["handler"]["name"] = "main" if case == "event" else "cart_add"
+        body["intent"].update(name="actions.intent.MAIN", params={}, query="praat met de boodschappenhulp")
+        body["scene"] = {"name": "actions.scene.START_CONVERSATION", "slots": {}}
+    else:
+        slots = {"tekst": {"name": "tekst", "value": "open boodschappenhulp" if case == "phrase" else "hallo"}}
+        body["request"]["intent"] = {"name": "BoodschapIntent" if case == "phrase" else "Welkom", "slots": slots}
+    return body
+
+
+@pytest.mark.parametrize("case", ["event", "phrase"])
+@pytest.mark.parametrize("url", PLATFORMS)
+def test_a_welcome_with_text_greets_and_orders_nothing(client, app, url: str, case: str) -> None:
+    response = post(client, url, welcome(url, case))
+    assert response.status_code == 200, response.get_json()
+    shown, ssml, ended = speech_and_end(url, response.get_json())
+    assert "computer" in ssml and "boodschappenhulp" in ssml and not ended
+    assert last_log(app) == ("", "greet")
+    assert app.extensions["voiceskill"].store.db.execute("SELECT count(*) FROM cart_items").fetchone() == (0,)
+
+
+def test_only_the_bare_invocation_phrase_greets(client, app) -> None:
+    body = example(PLATFORMS["/dialogflow"])
+    body["queryResult"]["queryText"] = "vraag de boodschappenhulp om twee komkommers"
+    post(client, "/dialogflow", body)
+    assert last_log(app)[0] == "vraag de boodschappenhulp om twee komkommers"
+
+
+def mapped(url: str, intent: str, params: dict[str, Any]) -> dict[str, Any]:
+    """A platform request naming ``intent`` with ``params`` and no raw text."""
+    body = example(PLATFORMS[url])
+    if url == "/dialogflow":
+        body["queryResult"].update(queryText="", intent={"displayName": intent}, parameters=params)
+    elif url == "/dialogflow-cx":
+        del body["text"]
+        body["intentInfo"].update(displayName=intent, parameters={
+            k: {"originalValue": v, "resolvedValue": v} for k, v in params.items()})
+    elif url == "/actions":
+        del body["intent"]["query"]
+        body["intent"].update(name=intent, params={k: {"original": v, "resolved": v} for k, v in params.items()})
+    else:
+        body["request"]["intent"] = {"name": intent, "slots": {k: {"name": k, "value": v} for k, v in params.items()}}
+    return body
+
+
+@pytest.mark.parametrize("url, intent, params, sentence", [
+    ("/dialogflow", "ProductVervangen", {"product": "halfvolle melk", "new_product": "volle melk", "unit": ""},
+     "vervang halfvolle melk door volle melk"),
+    ("/dialogflow-cx", "PrijsVragen", {"product": "komkommer"}, "wat kost komkommer"),
+    ("/dialogflow-cx", "product.beschikbaar", {"product": "witbrood"}, "hebben jullie witbrood"),
+    ("/actions", "Nabestellen", {}, "hetzelfde als vorige keer"),
+    ("/actions", "ProductVervangen", {"product": "jonge kaas", "quantity": 2, "new_product": "oude kaas"},
+     "vervang jonge kaas door 2 oude kaas"),
+    ("/alexa", "GegevensWissenIntent", {}, "wis mijn gegevens"),
+    ("/alexa", "ProductBeschikbaarIntent", {"product": "cola"}, "hebben jullie cola"),
+])
+def test_new_mapped_intents_reach_understanding_as_sentences(client, app, url: str, intent: str,
+                                                             params: dict[str, Any], sentence: str) -> None:
+    response = post(client, url, mapped(url, intent, params))
+    assert response.status_code == 200, response.get_json()
+    assert last_log(app)[0] == sentence

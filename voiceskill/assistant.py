@@ -85,11 +85,13 @@ class Assistant:
 
         def work(store: CartStore) -> TurnResult:
             state = DialogueState.from_dict(store.load_state(session))
-            decision = self.dialogue.decide(state, u, CartView(store.cart(user), store.undo_batch(user)))
+            decision = self.dialogue.decide(state, u, CartView(store.cart(user), store.undo_batch(user),
+                                                                 store.last_order(user)))
             store.apply(user, decision.ops, self.catalog)
-            store.save_state(session, user, decision.state.to_dict())
-            store.log(LogEntry(user, session, text[:2000], decision.intent, u.confidence,
-                               decision.reply.text, decision.outcome))
+            if not any(op.kind == "forget" for op in decision.ops):
+                store.save_state(session, user, decision.state.to_dict())
+                store.log(LogEntry(user, session, text[:2000], decision.intent, u.confidence,
+                                   decision.reply.text, decision.outcome))
             return TurnResult(user, session, text, decision.intent, u.confidence, decision.reply,
                               decision.cart, decision.ended, decision.outcome, u)
 

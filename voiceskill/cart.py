@@ -1,7 +1,8 @@
 """Carts, orders, change history and the conversation log, in SQLite via sqlite-utils.
 
 One transaction per turn (`CartStore.transaction`), WAL mode, and a schema
-version in `PRAGMA user_version` that upgrades itself on open.
+version in `PRAGMA user_version` that upgrades itself on open. `forget` deletes
+all that is stored about one shopper (spec: `forget_me`).
 """
 
 from __future__ import annotations
@@ -50,8 +51,18 @@ def _v2(db: sqlite_utils.Database) -> None:
     db.table("processed_requests").create_index(["at"])
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2]
+def _v3(db: sqlite_utils.Database) -> None:
+    """Whose each stored request result is, so `forget` can delete a shopper's results too."""
+    db.table("processed_requests").add_column("user", str)
+    db.execute("UPDATE processed_requests SET user = json_extract(result, '$.user') "
+               "WHERE json_valid(result)")
+    db.table("processed_requests").create_index(["user"])
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3]
 REQUEST_MEMORY_S = 24 * 3600
+FORGET_TABLES = ("cart_items", "changes", "orders", "sessions", "conversation_log", "processed_requests")
+"""Tables with a `user` column whose rows `forget` deletes (order_items go with their orders)."""
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -162,6 +173,14 @@ class CartStore:
     def orders(self, user: str) -> list[dict[str, Any]]:
         return list(self.db.query("SELECT * FROM orders WHERE user = ? ORDER BY id", [user]))
 
+    def last_order(self, user: str) -> dict[str, int]:
+        """The items of the shopper's most recent order (product id -> quantity), for `reorder`."""
+        rows = self.db.execute(
+            "SELECT product_id, sum(quantity) FROM order_items WHERE order_id = "
+            "(SELECT max(id) FROM orders WHERE user = ?) GROUP BY product_id ORDER BY min(rowid)",
+            [user]).fetchall()
+        return {pid: qty for pid, qty in rows}
+
     def log_entries(self, user: str, limit: int = 100) -> list[dict[str, Any]]:
         return list(self.db.query("SELECT * FROM conversation_log WHERE user = ? ORDER BY id DESC LIMIT ?",
                                   [user, limit]))[::-1]
@@ -227,12 +246,20 @@ class CartStore:
                 self.undo(user)
             elif op.kind == "checkout":
                 self.checkout(user, catalog)
+            elif op.kind == "forget":
+                self.forget(user)
 
     def clear(self, user: str) -> int:
         """Empty a cart as one undoable change; how many products were removed."""
         cart = self.cart(user)
         self.apply(user, [CartOp("set", pid, 0) for pid in cart])
         return len(cart)
+
+    def forget(self, user: str) -> None:
+        """Delete everything stored about a shopper (`forget_me`), in the current transaction."""
+        self.db.execute("DELETE FROM order_items WHERE order_id IN (SELECT id FROM orders WHERE user = ?)", [user])
+        for table in FORGET_TABLES:
+            self.db.execute(f"DELETE FROM {table} WHERE user = ?", [user])
 
     def save_state(self, session: str, user: str, state: dict[str, Any]) -> None:
         self.db.execute("INSERT OR REPLACE INTO sessions (session, user, state, updated) VALUES (?, ?, ?, ?)",
@@ -244,12 +271,13 @@ class CartStore:
         return json.loads(row[0]) if row else None
 
     def remember(self, key: str, result: dict[str, Any]) -> None:
-        """Keep a request's result for retries; forget those older than a day."""
+        """Keep a request's result for retries (filed under its `user`); forget those older than a day."""
         now = datetime.now(timezone.utc)
         cutoff = datetime.fromtimestamp(now.timestamp() - REQUEST_MEMORY_S, timezone.utc).isoformat()
         self.db.execute("DELETE FROM processed_requests WHERE at < ?", [cutoff])
-        self.db.execute("INSERT OR REPLACE INTO processed_requests (key, result, at) VALUES (?, ?, ?)",
-                        [key, json.dumps(result), now.isoformat(timespec="milliseconds")])
+        self.db.execute("INSERT OR REPLACE INTO processed_requests (key, result, at, user) "
+                        "VALUES (?, ?, ?, ?)",
+                        [key, json.dumps(result), now.isoformat(timespec="milliseconds"), result.get("user")])
 
     def log(self, entry: LogEntry) -> None:
         row = asdict(entry)

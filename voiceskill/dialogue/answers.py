@@ -8,6 +8,9 @@ from typing import TYPE_CHECKING
 from ..nlu import Understanding
 from ..nlu.items import Quantity
 from ..nlu.matcher import ProductMatcher
+from ..nlu.morphology import stem_keys, stopwords
+from ..nlu.normalize import tokens
+from ..nlu.numbers import parse_number
 from ..reply import Reply, join, money, render
 from ..reply.render import name_phrase
 from .state import ACTION_INTENTS, Pending, Planned
@@ -29,14 +32,29 @@ def answer(turn: "Turn", pending: Pending) -> bool:
         return _anytime(turn, pending, intent)
     if pending.kind == "choose":
         return _choose(turn, pending)
+    if pending.kind == "confirm" and intent == "set_quantity" and turn.u.repair and turn.u.quantity \
+            and len(pending.planned) == 1:
+        return _corrected(turn, pending.planned[0], turn.u.quantity)
     if intent == "yes":
         _on_yes(turn, pending)
     elif intent == "no":
         _on_no(turn, pending)
-    elif intent == "fallback":
+    elif intent == "fallback" and pending.kind != "confirm":
         _missed(turn, pending)
     else:
         return False
+    return True
+
+
+def _corrected(turn: "Turn", plan: Planned, quantity: Quantity) -> bool:
+    """`nee, twee` to `Weet je het zeker: tweehonderd komkommers?`: the change with the new number."""
+    quantity = turn.counted(plan.product_id, quantity)
+    questions: list[Pending] = []
+    turn.intent = ACTION_INTENTS.get(plan.action, "add_item")
+    if turn.sensible(plan.product_id, quantity, questions, plan.action):
+        turn.commit([turn.plan(plan.product_id, plan.action, quantity)], questions)
+    else:
+        turn.ask(questions)
     return True
 
 
@@ -71,10 +89,58 @@ def pick_option(u: Understanding, options: Sequence[str], matcher: ProductMatche
     return matcher.choose(list(u.words), tuple(options))
 
 
+def _picks(turn: "Turn", pending: Pending) -> list[tuple[str, Quantity | None]]:
+    """Several options named at once (`een rode en een groene`), each with its own amount."""
+    items = turn.u.items
+    if len(items) < 2 or turn.u.intent not in ("add_item", "fallback"):
+        return []
+    picks = [(turn.matcher.choose(item.said.split(), tuple(pending.options)), item.quantity) for item in items]
+    chosen = [pid for pid, _ in picks]
+    if None in chosen or len(set(chosen)) < len(chosen):
+        return []
+    return [(pid, q if q.explicit else None) for pid, q in picks if pid]
+
+
+def _narrowed(turn: "Turn", pending: Pending) -> list[str]:
+    """Options whose names hold every content word of the answer (a brand, flavour or size);
+    an option named by exactly those words (`volkoren` for volkorenbrood) is the one."""
+    content = [w for w in turn.u.words if w not in stopwords() and parse_number([w]) is None]
+    if not content:
+        return []
+    keys = [stem_keys(w) for w in content]
+    left, exact = [], []
+    for pid in pending.options:
+        product = turn.catalog[pid]
+        phrases = [tokens(p) for p in (product.name, *product.synonyms)] + \
+            ([tokens(str(product.size))] if product.size else [])
+        words = {k for phrase in phrases for w in phrase for k in stem_keys(w)}
+        if all(k & words for k in keys):
+            left.append(pid)
+        if any(len(phrase) == len(keys) and all(stem_keys(w) & k for w, k in zip(phrase, keys))
+               for phrase in phrases):
+            exact.append(pid)
+    if len(exact) == 1:
+        return exact
+    return left if 0 < len(left) < len(pending.options) else []
+
+
 def _choose(turn: "Turn", pending: Pending) -> bool:
-    """`de tweede`, `volle`, `de halfvolle melk`: pick one of the options."""
+    """`de tweede`, `volle`, `de halfvolle melk`: pick one of the options, or narrow them."""
     u = turn.u
-    picked = pick_option(u, pending.options, turn.matcher)
+    several = _picks(turn, pending)
+    if several:
+        turn.state.misses = 0
+        turn.intent = ACTION_INTENTS[pending.action]
+        default = Quantity.from_dict(pending.quantity) if pending.quantity else Quantity()
+        turn.execute([turn.plan(pid, pending.action, q or default) for pid, q in several])
+        _next_question(turn, pending)
+        return True
+    left = _narrowed(turn, pending) if u.ordinal is None else []
+    picked = left[0] if len(left) == 1 else None if left else pick_option(u, pending.options, turn.matcher)
+    if len(left) > 1:
+        turn.state.misses = 0
+        _ask_narrowed(turn, pending, left)
+        return True
     if picked:
         turn.state.misses = 0
         turn.intent = ACTION_INTENTS[pending.action]
@@ -87,8 +153,20 @@ def _choose(turn: "Turn", pending: Pending) -> bool:
         return True
     if u.intent in NEW_COMMANDS:
         return False
+    if u.intent == "no":
+        turn.say("not_added" if pending.action == "add" else "not_changed")
+        return True
     _missed(turn, pending)
     return True
+
+
+def _ask_narrowed(turn: "Turn", pending: Pending, left: list[str]) -> None:
+    """Ask again among what is left after a narrowing answer."""
+    shown = join([name_phrase(turn.catalog[p]) for p in left[:MAX_OPTIONS]], "or")
+    key = "which_narrowed_more" if len(left) > MAX_OPTIONS else "which_narrowed"
+    question = render(key, asks=True, family=pending.family, options=shown, count=str(len(left)))
+    turn.ask([Pending("choose", question.to_dict(), pending.action, left, pending.quantity, pending.family,
+                      queue=pending.queue)])
 
 
 def _missed(turn: "Turn", pending: Pending) -> None:
@@ -129,12 +207,17 @@ def _on_yes(turn: "Turn", pending: Pending) -> None:
         turn.say("checkout_done", total=money(total))
     elif pending.kind == "offer_handover":
         turn.handover()
+    elif pending.kind == "confirm_forget":
+        turn.ops.append(CartOp("forget"))
+        turn.cart.clear()
+        turn.say("forget_done")
     _next_question(turn, pending)
 
 
 def _on_no(turn: "Turn", pending: Pending) -> None:
     added = all(plan.action == "add" for plan in pending.planned)
     key = {"confirm": "not_added" if added else "not_changed", "confirm_clear": "clear_kept",
-           "confirm_checkout": "checkout_kept", "offer_handover": "handover_declined"}[pending.kind]
+           "confirm_checkout": "checkout_kept", "offer_handover": "handover_declined",
+           "confirm_forget": "forget_kept"}[pending.kind]
     turn.say(key)
     _next_question(turn, pending)

@@ -19,6 +19,8 @@ class CartView:
     """Product id -> quantity in sale units."""
     undo: tuple[tuple[str, int, int], ...] = ()
     """The last change that undo would revert: (product id, before, after) each."""
+    last_order: dict[str, int] = field(default_factory=dict)
+    """The shopper's most recent order, for `reorder`, and what they bought before."""
 
 
 @dataclass(frozen=True)
@@ -26,7 +28,7 @@ class CartOp:
     """A change for the cart store: set a quantity, undo the last change, or check out."""
 
     kind: str
-    """`set`, `undo` or `checkout`."""
+    """`set`, `undo`, `checkout` or `forget` (delete all the shopper's data)."""
     product_id: str = ""
     quantity: int = 0
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Callable
 
 from .. import data
@@ -20,6 +21,10 @@ CONFIRM_NUMBER_BELOW = 0.6
 CONFIRM_UTTERANCE_BELOW = 0.35
 """A whole utterance heard with less confidence than this is confirmed before changing the cart."""
 MAX_OPTIONS = 3
+AS_SAID = 99
+"""Sale units of one product taken as said; more are confirmed first (spec: sensible amounts)."""
+REFUSED = 1000
+"""Sale units of one product from which an amount is refused."""
 
 
 class Turn:
@@ -32,6 +37,7 @@ class Turn:
         self.u = u
         self.cart = dict(cart.items)
         self.undo_batch = cart.undo
+        self.last_order = dict(cart.last_order)
         self.ops: list = []
         self.replies: list[Reply] = []
         self.intent = u.intent
@@ -45,7 +51,9 @@ class Turn:
         previous = self.state.last_changes
         self.state.last_changes = []
         pending, self.state.pending = self.state.pending, None
-        if not (pending and self.answer(pending)):
+        if self.u.problem:
+            self.refuse(self.u.problem)
+        elif not (pending and self.answer(pending)):
             self.handle(previous)
         first_turn = self.state.turns == 0
         self.state.turns += 1
@@ -80,9 +88,13 @@ class Turn:
         self.replies.append(Reply.from_dict(first.question))
 
     def handle(self, previous: list[Change]) -> None:
+        from . import catalog_answers, orders, swaps
+
         handlers: dict[str, Callable[[], None]] = {
             "add_item": lambda: self.add(previous), "remove_item": self.remove,
             "set_quantity": lambda: self.set_quantity(previous), "read_cart": self.read_cart,
+            "ask_product": lambda: catalog_answers.ask_product(self), "replace_item": lambda: swaps.replace_item(self),
+            "reorder": lambda: orders.reorder(self), "forget_me": lambda: orders.forget_me(self),
             "cart_total": self.cart_total, "clear_cart": self.clear_cart, "checkout": self.checkout,
             "undo": self.undo, "help": lambda: self.say("help"), "handover": self.handover,
             "yes": lambda: self.say("nothing_pending"), "no": lambda: self.say("nothing_pending"),
@@ -92,6 +104,19 @@ class Turn:
         if self.intent != "fallback":
             self.state.misses = 0
         handlers[self.intent]()
+
+    def refuse(self, problem: str) -> None:
+        """Input the contract says to change nothing on: too long, negative, off-topic."""
+        self.outcome = "answered"
+        if problem == "off_topic":
+            self.ask([Pending("offer_handover", render("off_topic", asks=True).to_dict())])
+        else:
+            self.say({"too_many": "too_long"}.get(problem, problem))
+
+    def ranked(self, ids: tuple[str, ...] | list[str]) -> list[str]:
+        """Products the shopper most likely means first: bought before or in the cart, then catalog order."""
+        known = set(self.last_order) | set(self.cart)
+        return sorted(ids, key=lambda pid: pid not in known)
 
     # -- cart changes --------------------------------------------------------
 
@@ -143,9 +168,11 @@ class Turn:
 
     def choose_question(self, options: tuple[str, ...] | list[str], family: str, action: str,
                         quantity: Quantity, from_cart: bool = False) -> Pending:
+        """Which one? The likeliest three are named, and how many more there are."""
+        options = self.ranked(options)
         shown = join([name_phrase(self.catalog[p]) for p in options[:MAX_OPTIONS]], "or")
-        key = "which_cart" if from_cart else ("which_more" if len(options) > MAX_OPTIONS else "which")
-        question = render(key, asks=True, family=family, options=shown)
+        key = "which_cart" if from_cart else ("which_large" if len(options) > MAX_OPTIONS else "which")
+        question = render(key, asks=True, family=family, options=shown, more=str(len(options) - MAX_OPTIONS))
         return Pending("choose", question.to_dict(), action, list(options), quantity.to_dict(), family)
 
     def confirm_question(self, planned: list[Planned], key: str, **parts: Phrase | str) -> Pending:
@@ -154,9 +181,7 @@ class Turn:
 
     def heard_question(self, planned: list[Planned]) -> Pending:
         """`Zei je vier bananen?`, `Wil je vier bananen uit je mandje halen?`, `Zal ik er drie van maken?`"""
-        phrases = [item_phrase(self.catalog[p.product_id],
-                               self.cart.get(p.product_id, 1) if p.units is None else p.units or 1, p.measure, p.amount)
-                   for p in planned]
+        phrases = [self.planned_phrase(p) for p in planned]
         key = {"add": "confirm_heard", "remove": "confirm_heard_remove"}.get(planned[0].action, "confirm_heard_set")
         return self.confirm_question(planned, key, items=join(phrases))
 
@@ -185,8 +210,10 @@ class Turn:
     # -- intents -------------------------------------------------------------
 
     def add(self, previous: list[Change]) -> None:
+        from . import swaps
+
         if self.u.repair and previous:
-            self.repair_product(previous[-1])
+            swaps.repair_product(self, previous[-1])
             return
         if not self.u.items:
             self.more_of_last(self.u.quantity or Quantity(1))
@@ -209,16 +236,49 @@ class Turn:
         elif len(match.product_ids) > 1:
             family = match.family or match.said
             questions.append(self.choose_question(match.product_ids, family, "add", item.quantity))
-        else:
-            pid = match.product_ids[0]
-            planned.append(self.plan(pid, "add", item.quantity))
+        elif self.sensible(match.product_ids[0], item.quantity, questions):
+            plan = self.plan(match.product_ids[0], "add", item.quantity)
+            if item.unexplained:
+                questions.append(self.confirm_question([plan], "unclear_ask", words=" ".join(item.unexplained),
+                                                       items=self.planned_phrase(plan)))
+            else:
+                planned.append(plan)
+
+    def planned_phrase(self, plan: Planned) -> Phrase:
+        units = self.cart.get(plan.product_id, 1) if plan.units is None else plan.units or 1
+        return item_phrase(self.catalog[plan.product_id], units, plan.measure, plan.amount)
+
+    def sensible(self, product_id: str, quantity: Quantity, questions: list[Pending], action: str = "add") -> bool:
+        """Whether an amount may go ahead: absurd ones are refused, large ones asked about first."""
+        product = self.catalog[product_id]
+        number = quantity.number or 1.0
+        units = self.units(product_id, quantity) if number < REFUSED * 1000 else REFUSED
+        if units >= REFUSED:
+            self.say("amount_refused", product=name_phrase(product), most=str(REFUSED - 1))
+            return False
+        if units > AS_SAID:
+            plan = self.plan(product_id, action, quantity)
+            questions.append(self.confirm_question([plan], "amount_confirm", items=self.planned_phrase(plan)))
+            return False
+        return True
 
     def more_of_last(self, quantity: Quantity) -> None:
         pid = self.state.last_product
         if not pid or pid not in self.catalog:
             self.say("no_product")
             return
-        self.commit([self.plan(pid, "add", quantity)])
+        questions: list[Pending] = []
+        quantity = self.counted(pid, quantity)
+        if self.sensible(pid, quantity, questions):
+            self.commit([self.plan(pid, "add", quantity)], questions)
+        else:
+            self.ask(questions)
+
+    def counted(self, product_id: str, quantity: Quantity) -> Quantity:
+        """A bare number about a product already named (`nee, vier`, `nog twee`) counts its sale units."""
+        if quantity.container or quantity.measure:
+            return quantity
+        return replace(quantity, container=self.catalog[product_id].unit)
 
     def in_cart(self, item: ItemRequest, action: str) -> str | Pending | None:
         """The cart product an item names, a question when several fit, or None."""
@@ -242,6 +302,11 @@ class Turn:
         return None
 
     def remove(self) -> None:
+        from . import orders
+
+        if self.u.detail in ("except", "no_need"):
+            (orders.keep_only if self.u.detail == "except" else orders.no_need)(self)
+            return
         planned: list[Planned] = []
         questions: list[Pending] = []
         for item in self.u.items:
@@ -260,10 +325,14 @@ class Turn:
         target: str | Pending | None = self.state.last_product or None
         if self.u.items:
             item = self.u.items[0]
+            if self.sibling_swap(item):
+                return
             quantity = item.quantity if item.quantity.explicit else quantity
             target = self.in_cart(item, "set")
             if target is None:
                 return
+        elif isinstance(target, str) and target in self.catalog and quantity:
+            quantity = self.counted(target, quantity)
         if isinstance(target, Pending):
             target.quantity = (quantity or Quantity(1)).to_dict()
             self.ask([target])
@@ -272,9 +341,32 @@ class Turn:
         elif quantity.number == 0:
             self.commit([self.plan(target, "remove", quantity, whole=True)])
         else:
-            self.commit([self.plan(target, "set", quantity)])
+            questions: list[Pending] = []
+            if self.sensible(target, quantity, questions, "set"):
+                self.commit([self.plan(target, "set", quantity)])
+            self.ask(questions)
+
+    def sibling_swap(self, item: ItemRequest) -> bool:
+        """`maak er maar rosé van`, `toch maar de volle`: a product not in the cart whose
+        family is, without a new number, replaces that one."""
+        from .swaps import replace
+
+        match = item.match
+        if item.quantity.explicit or not (match and match.resolved) or match.product_ids[0] in self.cart:
+            return False
+        new = self.catalog[match.product_ids[0]]
+        kin = [p for p in self.cart if new.family and self.catalog[p].family == new.family]
+        if len(kin) != 1:
+            return False
+        replace(self, Change(kin[0], 0, self.cart[kin[0]], "add", self.cart[kin[0]]), new.id, Quantity())
+        return True
 
     def repair_number(self, change: Change, quantity: Quantity) -> None:
+        quantity = self.counted(change.product_id, quantity)
+        questions: list[Pending] = []
+        if not self.sensible(change.product_id, quantity, questions, change.action):
+            self.ask(questions)
+            return
         units = self.units(change.product_id, quantity)
         after = {"add": change.before + units, "set": units}.get(change.action, max(0, change.before - units))
         plan = self.plan(change.product_id, change.action, quantity)
@@ -285,45 +377,12 @@ class Turn:
         else:
             self.say("none_left", product=name_phrase(product))
 
-    def repair_product(self, change: Change) -> None:
-        """`nee, volle melk` right after adding halfvolle melk: replace, keeping the quantity."""
-        item = self.u.items[0]
-        new = item.match.product_ids[0] if item.match and item.match.resolved else ""
-        if not new or change.action == "remove" or \
-                self.catalog[new].family != self.catalog[change.product_id].family:
-            self.add([])
-            return
-        self.replace(change, new, item.quantity)
-
-    def repair_by_word(self, previous: list[Change]) -> bool:
-        """`nee, volle` right after adding halfvolle melk: the distinguishing word alone."""
-        words = list(self.u.words)
-        if not previous or not words or words[0] not in data.load("morphology")["repair_words"]:
-            return False
-        change = previous[-1]
-        family = self.catalog[change.product_id].family
-        picked = self.matcher.choose(words[1:], self.catalog.families.get(family, ())) if family else None
-        if not picked or change.action == "remove":
-            return False
-        self.intent = "add_item"
-        self.replace(change, picked, Quantity())
-        return True
-
-    def replace(self, change: Change, new: str, quantity: Quantity) -> None:
-        if new == change.product_id:
-            self.say("set", items=item_phrase(self.catalog[new], self.cart.get(new, 0)))
-            return
-        delta = max(1, change.after - change.before if change.action == "add" else change.after)
-        plan = self.plan(new, "add", quantity) if quantity.explicit else Planned(new, "add", delta)
-        self.set_quantity_op(change.product_id, change.after, change.before,
-                             Planned(change.product_id, "set", change.before))
-        before = self.cart.get(new, 0)
-        self.set_quantity_op(new, before, before + (plan.units or 1), plan)
-        self.say("replaced", old=item_phrase(self.catalog[change.product_id], delta),
-                 new=item_phrase(self.catalog[new], plan.units or 1, plan.measure, plan.amount))
-
     def read_cart(self) -> None:
-        if not self.cart:
+        from .catalog_answers import read_one
+
+        if self.u.items:
+            read_one(self)
+        elif not self.cart:
             self.say("cart_empty")
         else:
             self.say("cart_read", items=cart_phrase(self.catalog, self.cart))
@@ -394,7 +453,9 @@ class Turn:
         self.say("goodbye")
 
     def fallback(self, previous: list[Change]) -> None:
-        if self.repair_by_word(previous):
+        from . import swaps
+
+        if swaps.repair_by_word(self, previous):
             return
         self.state.misses += 1
         if self.state.misses == 1:

@@ -156,8 +156,10 @@ def expand_template(source: str, rules: dict[str, str] | None = None,
     return [p for p in dict.fromkeys(phrases) if p]
 
 
-def _regex(nodes: list[Node], rules: dict[str, str], greedy: bool, depth: int = 0) -> str:
-    """Regex text for parsed nodes: spaces between whole words, slots as named groups."""
+def _regex(nodes: list[Node], rules: dict[str, str], greedy: bool, depth: int = 0,
+           first: int | None = None) -> str:
+    """Regex text for parsed nodes: spaces between whole words, slots as named groups;
+    ``first`` pins the first slot to that many words."""
     if depth > 10:
         raise DataFileError("template rules nest too deeply (a <rule> refers to itself?)")
     out: list[str] = []
@@ -165,8 +167,10 @@ def _regex(nodes: list[Node], rules: dict[str, str], greedy: bool, depth: int = 
         if isinstance(node, str):
             out.append("".join(_SPACE if ch == " " else re.escape(ch) for ch in node))
         elif isinstance(node, Alt):
-            body = "|".join(_regex(option, rules, greedy, depth + 1) for option in node.options)
+            body = "|".join(_regex(option, rules, greedy, depth + 1, first) for option in node.options)
             out.append(f"(?:{body})" + ("?" if node.optional else ""))
+        elif node.slot and first is not None and not any("(?P<" in part for part in out):
+            out.append(f"(?P<{node.name}>\\S+(?:\\s+\\S+){{{first - 1}}})")
         elif node.slot:
             out.append(f"(?P<{node.name}>.+{'' if greedy else '?'})")
         elif node.name in rules:
@@ -176,17 +180,23 @@ def _regex(nodes: list[Node], rules: dict[str, str], greedy: bool, depth: int = 
     return "".join(out)
 
 
+MAX_SPLIT_WORDS = 8
+"""With two slots, how many words the first may take when the quick fills are rejected."""
+
+
 @dataclass(frozen=True)
 class Template:
     """One compiled sentence template: slots filled shortest-first, and longest-first."""
 
     source: str
     patterns: tuple[re.Pattern[str], ...]
+    splits: tuple[re.Pattern[str], ...] = ()
+    """With two slots: the first slot pinned to 1, 2, ... words (`maak van de eieren twee dozen`)."""
 
-    def matches(self, text: str) -> list[dict[str, str]]:
-        """Every distinct way the slots can be filled (at most two)."""
+    def matches(self, text: str, every_split: bool = False) -> list[dict[str, str]]:
+        """Distinct ways the slots can be filled: two, or with ``every_split`` all of a two-slot template."""
         found: list[dict[str, str]] = []
-        for pattern in self.patterns:
+        for pattern in self.splits if every_split else self.patterns:
             hit = pattern.fullmatch(text)
             if hit:
                 slots = {k: v.strip() for k, v in hit.groupdict().items() if v is not None}
@@ -202,4 +212,6 @@ class Template:
 def compile_template(source: str, rules: dict[str, str]) -> Template:
     nodes = parse_template(source)
     patterns = tuple(re.compile(rf"\s*{_regex(nodes, rules, greedy)}\s*") for greedy in (False, True))
-    return Template(source, patterns if "{" in source else patterns[:1])
+    splits = tuple(re.compile(rf"\s*{_regex(nodes, rules, False, first=n)}\s*")
+                   for n in range(1, MAX_SPLIT_WORDS + 1)) if len(_SLOT_MARK.findall(source)) > 1 else ()
+    return Template(source, patterns if "{" in source else patterns[:1], splits)

@@ -8,7 +8,7 @@ from functools import lru_cache
 
 from .. import data
 from ..catalog import Product
-from .matcher import ProductMatch, ProductMatcher
+from .matcher import ACCEPT, ProductMatch, ProductMatcher
 from .morphology import stopwords
 from .numbers import parse_number
 
@@ -22,6 +22,7 @@ SEPARATORS = _words("item_separators")
 LEADING = _words("leading_words")
 TIMES = _words("times_words")
 LINKING = _words("linking_words")
+PURPOSE = _words("purpose_words")
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,14 @@ class ItemRequest:
     """None when no product fits the words."""
     words: str = ""
     """The words that should name the product (`fiets` in `twee fietsen`)."""
+    unexplained: tuple[str, ...] = ()
+    """Content words of the item that its product does not account for (`grote` in
+    `twee grote bananen`): the meaning may differ from the product found."""
+
+    @property
+    def clear(self) -> bool:
+        """Named exactly, with nothing left over: safe to act on without asking."""
+        return self.match is not None and self.match.confidence >= ACCEPT and not self.unexplained
 
 
 @lru_cache(maxsize=1)
@@ -148,8 +157,11 @@ class ItemReader:
         return [c for c in chunks if c]
 
     def read_chunk(self, words: list[str]) -> ItemRequest:
+        """One item: its quantity (first, or last: `melk, twee pakken`), then the product words;
+        a purpose after them (`voor de klas`) says what it is for, not what it is."""
         i = 0
-        while i < len(words) - 1 and words[i] in LEADING:
+        while i < len(words) - 1 and (words[i] in LEADING or words[i] in stopwords()) \
+                and parse_number(words, i) is None:
             i += 1
         quantity, used = read_quantity(words, i)
         rest = words[i + used:]
@@ -162,17 +174,65 @@ class ItemReader:
         while rest and rest[0] in LINKING:
             rest = rest[1:]
         match = self.matcher.match(rest) if rest else None
-        return ItemRequest(" ".join(words), quantity or Quantity(), match, " ".join(rest))
+        unexplained = _unexplained(rest, match)
+        purpose = next((j for j, w in enumerate(rest) if w in PURPOSE and j > 0), None)
+        if unexplained and purpose is not None:
+            named = self.matcher.match(rest[:purpose])
+            if named and not _unexplained(rest[:purpose], named):
+                rest, match, unexplained = rest[:purpose], named, ()
+        return ItemRequest(" ".join(words), quantity or Quantity(), match, " ".join(rest), unexplained)
+
+    def segment(self, words: list[str]) -> list[list[str]]:
+        """Bare nouns said in a row (`melk eieren kaas brood`): one chunk per product named.
+
+        Only when every content word falls inside some exactly named product;
+        otherwise the chunk stays whole and its leftover words are unexplained.
+        """
+        spans: list[tuple[int, int]] = []
+        i = 0
+        while i < len(words):
+            found = next((length for length in range(min(6, len(words) - i), 0, -1)
+                          if not all(w in stopwords() for w in words[i:i + length])
+                          and self.matcher._lookup(words[i:i + length])), 0)
+            if found:
+                spans.append((i, i + found))
+                i += found
+            elif words[i] in stopwords() or read_quantity(words, i)[0] is not None:
+                i += 1
+            else:
+                return [words]
+        if len(spans) < 2:
+            return [words]
+        starts = [0] + [end for _, end in spans[:-1]]
+        return [words[a:end] for a, (_, end) in zip(starts, spans)]
 
     def read(self, words: list[str]) -> list[ItemRequest]:
         """All item requests; a bare quantity joins the item before it (`melk, twee pakken`)."""
         items: list[ItemRequest] = []
-        for chunk in self.split(words):
+        chunks = [part for chunk in self.split(words) for part in self.segment(chunk)]
+        waiting: Quantity | None = None
+        for chunk in chunks:
             item = self.read_chunk(chunk)
+            if waiting and item.match and not item.quantity.explicit:
+                item = ItemRequest(item.said, waiting, item.match, item.words, item.unexplained)
+            waiting = None
+            if item.match is None and is_quantity_only(chunk) and not items:
+                waiting = is_quantity_only(chunk)
+                continue
             if item.match is None and items and items[-1].match and not items[-1].quantity.explicit \
                     and is_quantity_only(chunk):
                 last = items[-1]
-                items[-1] = ItemRequest(f"{last.said} {item.said}", item.quantity, last.match, last.words)
+                items[-1] = ItemRequest(f"{last.said} {item.said}", item.quantity, last.match, last.words,
+                                        last.unexplained)
                 continue
             items.append(item)
+        if waiting:
+            items.append(ItemRequest(" ".join(chunks[-1]), waiting, None, ""))
         return items
+
+
+def _unexplained(words: list[str], match: ProductMatch | None) -> tuple[str, ...]:
+    """Content words outside the matched words (all of them when nothing matched)."""
+    said = set(match.said.split()) if match else set()
+    return tuple(w for w in words if w not in said and w not in stopwords() and parse_number([w]) is None
+                 and read_quantity([w])[0] is None)

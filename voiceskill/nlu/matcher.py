@@ -15,6 +15,9 @@ MAX_SPAN = 6
 MAX_KEYS = 16
 ACCEPT = 0.88
 SUGGEST = 0.62
+LOOSE = 0.8
+"""A short word that names a product only through a base form (`pin` of `pintje`): ask first."""
+SHORT_WORD = 4
 
 
 @dataclass(frozen=True)
@@ -109,7 +112,9 @@ class ProductMatcher:
                     continue
                 targets = self._lookup(span)
                 if targets:
-                    return self._prefer_wider(self._resolve(targets, " ".join(span), 1.0), words)
+                    said = " ".join(span)
+                    loose = said not in self._surface and len(said.replace(" ", "")) <= SHORT_WORD
+                    return self._prefer_wider(self._resolve(targets, said, LOOSE if loose else 1.0), words)
         return self.guess([w for w in words if w not in stopwords()])
 
     def _prefer_wider(self, exact: ProductMatch, words: list[str]) -> ProductMatch:

@@ -68,29 +68,77 @@ def stopwords() -> frozenset[str]:
 
 
 def pluralize(word: str) -> str:
-    """Plural of a Dutch noun by the spelling rules, with exceptions from data."""
-    exceptions = data.load("replies")["words"]["plurals"]
+    """Plural of a Dutch noun, or of a name ending in one, by the spelling rules, with exceptions from data.
+
+    `pizza margherita` -> `pizza's margherita` (a head noun in `plural_head_first` comes first);
+    `wit brood` -> `witte broden` (before a `het_nouns` noun the adjective takes -e in the plural);
+    `Oud Brugge` stays (a name ending in a capitalised word takes no plural).
+    """
+    words = data.load("replies")["words"]
+    first, _, rest = word.partition(" ")
+    if rest and first in words["plural_head_first"]:
+        return f"{pluralize(first)} {rest}"
     head, _, last = word.rpartition(" ")
-    prefix = f"{head} " if head else ""
-    for base, plural in exceptions.items():
-        if last == base or (last.endswith(base) and len(base) > 3):
-            return prefix + last[: len(last) - len(base)] + plural
-    if re.search(r"(el|em|en|er|erd|je|aar|eur|ie|e)$", last) or last[-1] in "aiouy":
-        return prefix + last + ("'s" if last[-1] in "aiouy" else "s")
+    if last[:1].isupper():
+        return word
+    for base, plural in words["plurals"].items():
+        ends_word = " " not in base and len(base) > 3 and word.endswith(base)
+        if word == base or word.endswith(" " + base) or ends_word:
+            return word[: len(word) - len(base)] + plural
+    if head and any(last.endswith(noun) for noun in words["het_nouns"]):
+        before, _, adjective = head.rpartition(" ")
+        head = (f"{before} " if before else "") + _inflected(adjective)
+    return (f"{head} " if head else "") + _plural_by_rule(last)
+
+
+def _inflected(adjective: str) -> str:
+    """The adjective's -e form: wit -> witte, bruin -> bruine, donker -> donkere; gesneden, rode, extra stay."""
+    if not (adjective.isalpha() and adjective.islower()) or adjective.endswith(("e", "en")) \
+            or adjective[-1] in "aiouy":
+        return adjective
+    plural = _plural_by_rule(adjective)
+    return plural[:-1] if plural.endswith("en") else adjective + "e"
+
+
+def _plural_by_rule(last: str) -> str:
+    """The spelling rules for one word: prei -> preien, idee -> ideeën, kaas -> kazen, kiwi -> kiwi's."""
+    if re.search(r"(ei|ui|oi|ij)$", last):
+        return last + "en"
+    if last.endswith("ee"):
+        return last + "ën"
+    unstressed = rf"[^{VOWELS}](el|em|en|er|erd)$|(aar|eur|e)$|[{VOWELS}][^{VOWELS}]+ar$"
+    if re.search(unstressed, last) or last[-1] in "aiouy":
+        return last + ("'s" if last[-1] in "aiouy" else "s")
     if re.search(rf"[{VOWELS}]{{2}}[fs]$", last):
         last = last[:-1] + {"f": "v", "s": "z"}[last[-1]]
     if re.search(rf"[^{VOWELS}]([aeou])\1[^{VOWELS}]$", last):
         last = last[:-3] + last[-2:]
-    elif re.search(rf"[^{VOWELS}][{VOWELS}][^{VOWELS}wy]$", last) and not last.endswith(("ij", "ei")):
+    elif re.search(rf"[^{VOWELS}][{VOWELS}][^{VOWELS}wy]$", last):
         last = last + last[-1]
-    return prefix + last + "en"
+    return last + "en"
 
 
 def lower_name(name: str) -> str:
-    """`Halfvolle melk` -> `halfvolle melk`; `AH Cola` keeps its capitals."""
-    if len(name) > 1 and name[1].isupper():
+    """A name as it reads mid-sentence: `Halfvolle melk` -> `halfvolle melk`, `IJsthee` -> `ijsthee`;
+    brands keep their capitals (`Coca-Cola Zero`, `Hertog Jan pils`, `AH Cola`, `Côte d'Or`)."""
+    if _is_brand(name):
         return name
+    if name.startswith("IJ"):
+        return "ij" + name[2:]
     return name[:1].lower() + name[1:]
+
+
+def _is_brand(name: str) -> bool:
+    """A first word with a capital inside (`AH`, `Coca-Cola`), a later word in mixed case (`Jan`, `d'Or`;
+    codes like `AA` or `C` do not count), or a first word in the `brands` list of data/replies.yaml."""
+    first, *rest = name.split() or [""]
+    inside = first[2:] if first.startswith("IJ") else first[1:]
+    if any(ch.isupper() for ch in inside):
+        return True
+    if any(any(ch.isupper() for ch in w) and any(ch.islower() for ch in w) for w in rest):
+        return True
+    brands = data.load("replies")["words"]["brands"]
+    return first.lower() in brands or first.lower().removesuffix("'s") in brands
 
 
 def singular_plural(product: Product) -> tuple[str, str]:

@@ -16,6 +16,7 @@ from .matcher import ACCEPT, ProductMatcher
 from .morphology import phonetic_key, stopwords
 from .normalize import normalize
 from .numbers import parse_ordinal, word_value
+from .spoken import clean
 
 STRICT_CONFIDENCE = 0.75
 FUZZY_SCORE = 78
@@ -23,6 +24,7 @@ FUZZY_CHANGING = 86
 FUZZY_MIN_CHARS = 6
 FUZZY_MAX_WORDS = 8
 CHANGES_AT_ONCE = frozenset({"undo"})
+MAX_ITEMS = int(data.load("spoken")["max_items"])
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,15 @@ class Understanding:
     confidence: float = 1.0
     """How sure recognition and understanding are, 0..1."""
     words: tuple[str, ...] = field(default=(), repr=False)
+    detail: str = ""
+    """What kind of the intent: `price`, `available`, `kinds`, `cheapest` (ask_product),
+    `except` or `no_need` (remove_item)."""
+    replacement: tuple[ItemRequest, ...] = ()
+    """replace_item: what the shopper wants instead (`halfvolle` in `vervang de volle melk door halfvolle`)."""
+    problem: str = ""
+    """Why nothing may change: `too_long`, `too_many`, `negative`, `off_topic`."""
+    question: bool = False
+    """Said as a question (a question word first, or a final `?`)."""
 
     @property
     def matched_items(self) -> tuple[ItemRequest, ...]:
@@ -57,6 +68,7 @@ class _Group:
     repair: bool
     strict: bool
     known: bool
+    detail: str
 
 
 @lru_cache(maxsize=1)
@@ -65,7 +77,7 @@ def _groups() -> tuple[_Group, ...]:
     rules = raw["rules"]
     return tuple(
         _Group(g["intent"], tuple(compile_template(s, rules) for s in g["sentences"]),
-               bool(g.get("repair")), bool(g.get("strict")), bool(g.get("known")))
+               bool(g.get("repair")), bool(g.get("strict")), bool(g.get("known")), str(g.get("detail", "")))
         for g in raw["intents"]
     )
 
@@ -83,47 +95,97 @@ class Understander:
                    word_confidence: dict[str, float] | None = None) -> Understanding:
         """The intent and slots of ``text``; anything not understood is `fallback`.
 
+        Every reading of the spoken utterance (fillers dropped, self-corrections
+        applied) is understood, and the one that explains most of its words wins.
         ``word_confidence`` (from speech recognition) marks spoken numbers as uncertain.
         """
-        understood = self._understand(text, confidence)
+        spoken = clean(text)
+        if spoken.problem:
+            return Understanding(" ".join(spoken.words), "fallback", confidence=confidence,
+                                 words=spoken.words, problem=spoken.problem)
+        readings = [self._understand(" ".join(words), confidence) for words in spoken.readings]
+        corrected = [r for r in readings[:-1] if r.intent != "fallback"] if spoken.corrected else []
+        understood = max(corrected or readings, key=_explained)
+        if understood.intent == "fallback" and spoken.clauses:
+            clauses = [self._understand(" ".join(words), confidence) for words in spoken.clauses]
+            understood = max([understood, *clauses], key=_explained)
+        understood = replace(understood, question=spoken.question)
         unknown_order = understood.intent == "add_item" and bool(understood.items) and \
             not any(i.match and i.match.confidence >= ACCEPT for i in understood.items)
         if understood.intent == "fallback" or unknown_order:
             understood = _sounds_like_command(understood, FUZZY_CHANGING if unknown_order else FUZZY_SCORE)
+        understood = _judge(understood)
         if not word_confidence or not understood.items:
             return understood
         heard = {normalize(w): c for w, c in word_confidence.items()}
         items = tuple(_number_confidence(item, heard) for item in understood.items)
         return replace(understood, items=items)
 
-    def _understand(self, text: str, confidence: float) -> Understanding:
-        norm = normalize(text)
+    def _understand(self, norm: str, confidence: float) -> Understanding:
         words = tuple(norm.split())
         ordinal = parse_ordinal(list(words))
+        best: Understanding | None = None
         for group in _groups():
             for template in group.templates:
-                for slots in template.matches(norm):
+                quick = template.matches(norm)
+                for slots in quick + (template.matches(norm, every_split=True) if quick else []):
                     result = self._fill(group, slots, norm, words, confidence, ordinal)
-                    if result is not None:
+                    if result is None:
+                        continue
+                    if _explained(result)[0] == 0:
                         return result
-        return Understanding(norm, "fallback", (), is_quantity_only(list(words)), False,
-                             ordinal, confidence, words)
+                    if best is None or _explained(result)[0] > _explained(best)[0]:
+                        best = result
+        return best or Understanding(norm, "fallback", (), is_quantity_only(list(words)), False,
+                                     ordinal, confidence, words)
 
     def _fill(self, group: _Group, slots: dict[str, str], norm: str, words: tuple[str, ...],
               confidence: float, ordinal: int | None) -> Understanding | None:
         """Check and read the slots of a matching template; None rejects the match."""
         quantity = None
         items: list[ItemRequest] = []
+        new: list[ItemRequest] = []
         if "number" in slots:
             quantity = is_quantity_only(slots["number"].split())
-            if quantity is None:
+            if quantity is None or not quantity.explicit:
+                return None
+        if "new" in slots:
+            new = self.reader.read(slots["new"].split())
+            named = "items" in slots
+            if not new or not all(i.match and i.match.confidence >= ACCEPT or named and i.unexplained
+                                  for i in new):
                 return None
         if "items" in slots:
             items = self.reader.read(slots["items"].split())
             if not _acceptable(group, items):
                 return None
+        if quantity and len(items) == 1 and not items[0].quantity.explicit and group.intent == "add_item":
+            items, quantity = [replace(items[0], quantity=quantity)], None
         return Understanding(norm, group.intent, tuple(items), quantity, group.repair,
-                             ordinal, confidence, words)
+                             ordinal, confidence, words, group.detail, tuple(new))
+
+
+def _explained(u: Understanding) -> tuple[int, int, int]:
+    """How well a reading accounts for its words: fewer loose ends first, then fewer
+    items (a correction replaces, it does not add), then more of the words said."""
+    if u.intent == "fallback":
+        return (-1000, 0, len(u.words))
+    loose = sum(len(i.unexplained) + (0 if i.match and i.match.confidence >= ACCEPT else 1 if i.match else 2)
+                for i in (*u.items, *u.replacement))
+    return (-loose, -len(u.items), len(u.words))
+
+
+def _judge(u: Understanding) -> Understanding:
+    """The contract's limits: too many items, or a question that is no shopping question."""
+    if len(u.items) > MAX_ITEMS:
+        return replace(u, intent="fallback", items=(), problem="too_many")
+    if not u.question:
+        return u
+    if u.intent == "fallback" and not u.items:
+        return replace(u, problem="off_topic")
+    if u.intent == "add_item" and not all(i.clear for i in u.items):
+        return replace(u, intent="fallback", items=(), problem="off_topic")
+    return u
 
 
 @lru_cache(maxsize=1)
@@ -174,10 +236,12 @@ def _acceptable(group: _Group, items: list[ItemRequest]) -> bool:
 
     With a carrier phrase (`ik wil graag een fiets`) an unknown product is still
     an order; without one, or for a repair, the words must name catalog products
-    and little else, so `I want a cola` is not an order but `twee fietsen` is.
+    and little else, so `I want a cola` is not an order but `twee fietsen` is,
+    and in a list beside a clear product (`bananen, een fiets`) an unknown one is named.
     """
     if not items:
         return False
+    anchored = any(i.clear for i in items)
     for item in items:
         content = _content(item.words)
         if group.known and item.match is None and content:
@@ -185,10 +249,9 @@ def _acceptable(group: _Group, items: list[ItemRequest]) -> bool:
         if not (group.strict or group.repair):
             continue
         if item.match is None:
-            if not (group.strict and item.quantity.explicit and 1 <= len(content) <= 2):
+            if not (group.strict and 1 <= len(content) <= 2 and (item.quantity.explicit or anchored)):
                 return False
-        elif len(content) - len(_content(item.match.said)) > 1 or \
-                (group.repair and item.match.confidence < STRICT_CONFIDENCE):
+        elif len(item.unexplained) > 1 or (group.repair and item.match.confidence < STRICT_CONFIDENCE):
             return False
     return any(i.match or i.quantity.explicit or _content(i.words) for i in items)
 

@@ -59,19 +59,53 @@ def money_speech(amount: float) -> str:
 
 
 def measure_words(dimension: str, base: float, speech: bool) -> str:
-    """`500 gram`, `twee liter`, `anderhalve liter`, `een kilo`."""
+    """A measure as the shopper says it: `500 gram`, `twee liter`, `anderhalve liter`, `een kilo`,
+    and `2,5 kilo` rather than `2500 gram` (spoken `tweeënhalve kilo`, `een komma vijfentwintig kilo`)."""
     names = data.load("units")["measure_names"][dimension]
+    words = data.load("replies")["words"]
     for size, singular, plural in names:
-        amount = base / size
-        if amount >= 1 or size == names[-1][0]:
-            if amount == 1.5:
-                return f"anderhalve {singular}"
-            if amount == 0.5:
-                return f"een halve {singular}"
-            if amount != int(amount):
-                continue
+        amount = round(base / size, 6)
+        if amount < 1 and size != names[-1][0]:
+            continue
+        if amount in (0.5, 1.5):
+            return f"{words['a_half' if amount == 0.5 else 'one_and_a_half']} {singular}"
+        if amount == int(amount):
             n = int(amount)
-            noun = singular if n == 1 else plural
             shown = number_words(n) if (speech or n <= 20) else str(n)
-            return f"{shown} {noun}"
+            return f"{shown} {singular if n == 1 else plural}"
+        if round(amount, 2) == amount:
+            return f"{decimal_words(amount) if speech else decimal_text(amount)} {plural}"
     return f"{base:g}"
+
+
+def decimal_text(amount: float) -> str:
+    """`2,5`, `1,25`: the Dutch decimal comma."""
+    return _decimal(amount).replace(".", ",")
+
+
+def decimal_words(amount: float) -> str:
+    """`tweeënhalve`, `een komma vijfentwintig`, `een komma nul vijf`: a decimal before a measure
+    (`...enhalve` up to twenty, as people say it; `vijfentwintig komma vijf` above)."""
+    words = data.load("replies")["words"]
+    whole, _, digits = _decimal(amount).partition(".")
+    head = number_words(int(whole))
+    if digits == "5" and int(whole) <= 20:
+        numbers = data.load("numbers")
+        return head + numbers["tens_joiner_after_e" if head.endswith("e") else "tens_joiner"] + words["and_a_half"]
+    if digits.startswith("0"):
+        tail = " ".join(number_words(int(d)) for d in digits)
+    else:
+        tail = number_words(int(digits))
+    return f"{head} {words['decimal_comma']} {tail}"
+
+
+def _decimal(amount: float) -> str:
+    """At most two decimals, without trailing zeros: `2.5`, `1.25`."""
+    return f"{amount:.2f}".rstrip("0").rstrip(".")
+
+
+def sentence_case(text: str) -> str:
+    """The first letter capitalised; the Dutch digraph ij becomes IJ (`IJsbergsla`)."""
+    if text[:2] == "ij":
+        return "IJ" + text[2:]
+    return text[:1].upper() + text[1:]

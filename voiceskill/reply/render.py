@@ -7,7 +7,8 @@ from xml.sax.saxutils import escape
 
 from .. import data
 from ..catalog import Catalog, Product
-from .dutch import count_words, lower_name, measure_words, money_speech, money_text, singular_plural
+from .dutch import (count_words, lower_name, measure_words, money_speech, money_text, sentence_case,
+                    singular_plural)
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,7 @@ def render(key: str, asks: bool = False, **parts: Phrase | str) -> Reply:
     values.setdefault("name", Phrase.same(replies["assistant_name"]))
     text = template.format(**{k: v.text for k, v in values.items()})
     speech = template.format(**{k: v.speech for k, v in values.items()})
-    return Reply(text[:1].upper() + text[1:], speech[:1].upper() + speech[1:], asks)
+    return Reply(sentence_case(text), sentence_case(speech), asks)
 
 
 def join(phrases: list[Phrase], word: str = "and") -> Phrase:

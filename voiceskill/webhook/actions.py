@@ -20,10 +20,10 @@ class ActionsBuilder:
         session = field(body, "session.id")
         params = {k: (v.get("resolved") if isinstance(v, dict) else v)
                   for k, v in (field(body, "intent.params", dict, required=False) or {}).items()}
-        text, launch = shopper_words(
-            field(body, "intent.query", required=False),
-            field(body, "intent.name", required=False) or field(body, "handler.name", required=False),
-            params, "intent.query")
+        handler = field(body, "handler.name", required=False)
+        text, launch = shopper_words(field(body, "intent.query", required=False),
+                                     field(body, "intent.name", required=False) or handler, params, "intent.query",
+                                     (handler, field(body, "scene.name", required=False)))
         # Actions requests carry no id; a retry repeats the body, and our turn counter
         # in session.params makes every genuine next request differ.
         return PlatformRequest(session, None, text, body_hash(raw), launch=launch)

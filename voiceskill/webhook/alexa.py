@@ -6,7 +6,8 @@ from typing import Any
 
 from ..assistant import TurnResult
 from ..reply import render
-from .platform import PlatformRequest, WebhookError, catch_all_slots, cart_count, field, text_for_intent
+from .platform import (PlatformRequest, WebhookError, catch_all_slots, cart_count, field, is_invocation, is_launch,
+                       text_for_intent)
 
 SPEECH_LIMIT = 8000
 
@@ -48,7 +49,11 @@ class Alexa:
             return PlatformRequest(session, user, "", request_id, closed=True)
         if kind != "IntentRequest":
             raise WebhookError(400, f"unsupported request type {kind!r}")
-        return PlatformRequest(session, user, _intent_text(field(body, "request.intent", dict)), request_id)
+        intent = field(body, "request.intent", dict)
+        text = None if is_launch(intent.get("name")) else _intent_text(intent)
+        if text is None or is_invocation(text):  # a welcome intent, or only `open boodschappenhulp`
+            return PlatformRequest(session, user, "", request_id, launch=True)
+        return PlatformRequest(session, user, text, request_id)
 
     def respond(self, result: TurnResult | None, body: dict[str, Any]) -> dict[str, Any]:
         if result is None:

@@ -24,7 +24,8 @@ class DialogflowCX:
         text, launch = shopper_words(
             field(body, "text", required=False) or field(body, "transcript", required=False),
             field(body, "intentInfo.displayName", required=False),
-            _resolved(field(body, "intentInfo.parameters", dict, required=False) or {}), "text")
+            _resolved(field(body, "intentInfo.parameters", dict, required=False) or {}), "text",
+            (field(body, "triggerEvent", required=False),))
         return PlatformRequest(session, None, text, field(body, "detectIntentResponseId", required=False),
                                launch=launch)
 

@@ -18,9 +18,13 @@ class DialogflowES:
     def parse(self, body: dict[str, Any], raw: bytes) -> PlatformRequest:
         session = field(body, "session")
         result = field(body, "queryResult", dict)
+        inputs = field(body, "originalDetectIntentRequest.payload.inputs", list, required=False) or []
+        signals = (field(result, "action", required=False),
+                   *(i.get("intent") for i in inputs if isinstance(i, dict)))
         text, launch = shopper_words(field(result, "queryText", required=False),
                                      field(result, "intent.displayName", required=False),
-                                     field(result, "parameters", dict, required=False) or {}, "queryResult.queryText")
+                                     field(result, "parameters", dict, required=False) or {}, "queryResult.queryText",
+                                     signals)
         user = field(body, "originalDetectIntentRequest.payload.user.userId", required=False)
         return PlatformRequest(session, user, text, field(body, "responseId", required=False), launch=launch)
 
@@ -41,5 +45,3 @@ class DialogflowES:
                 "parameters": {"cart_count": cart_count(result), "intent": result.intent, "asks": result.asks},
             }],
         }
-
-

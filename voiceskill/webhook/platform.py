@@ -78,8 +78,11 @@ def body_hash(raw: bytes) -> str:
 
 
 def text_for_intent(name: str, params: dict[str, Any]) -> str | None:
-    """A Dutch sentence for a mapped platform intent, or None when the intent is unknown."""
+    """A Dutch sentence for a mapped platform intent, or None when the intent is unknown.
+
+    `ProductVervangenIntent` falls back to `ProductVervangen` (Alexa's naming habit)."""
     templates = data.load("platform_intents")["intents"]
+    name = name if name in templates else name.removesuffix("Intent")
     if name not in templates:
         return None
     values = {k: str(v) for k, v in params.items() if v not in (None, "", [])}
@@ -87,16 +90,36 @@ def text_for_intent(name: str, params: dict[str, Any]) -> str | None:
     return " ".join(filled.split())
 
 
-def is_launch(name: str | None) -> bool:
-    return bool(name) and name in data.load("platform_intents")["launch"]
+def is_launch(*names: str | None) -> bool:
+    """True when any of the platform's names for this request (intent, handler, action, event) is a welcome."""
+    launch = data.load("platform_intents")["launch"]
+    return any(name and name in launch for name in names)
 
 
-def shopper_words(text: str | None, intent: str | None, params: dict[str, Any], text_field: str) -> tuple[str, bool]:
-    """(the words, whether it is a launch): raw text first, else the mapped intent's sentence."""
+def is_invocation(text: str | None) -> bool:
+    """True when the text is only the invocation phrase (`praat met de boodschappenhulp`), which
+    some platforms pass on with the welcome: it opens the conversation, it is not an order."""
+    spoken = " " + " ".join(re.sub(r"[^\w'-]+", " ", (text or "").lower()).split()) + " "
+    invocation = data.load("platform_intents")["invocation"]
+    for name in sorted(invocation["names"], key=len, reverse=True):
+        if f" {name} " in spoken:
+            rest = spoken.replace(f" {name} ", " ", 1).split()
+            return all(word in invocation["words"] for word in rest)
+    return False
+
+
+def shopper_words(text: str | None, intent: str | None, params: dict[str, Any], text_field: str,
+                  signals: tuple[str | None, ...] = ()) -> tuple[str, bool]:
+    """(the words, whether it is a launch).
+
+    A welcome greets even when it carries text: a launch intent, or one of ``signals`` (handler,
+    action, event name; the text itself, which Dialogflow sets to the event name), or text that is
+    only the invocation phrase. Otherwise the raw text, else the mapped intent's sentence.
+    """
+    if is_launch(intent, text, *signals) or is_invocation(text):
+        return "", True
     if text:
         return text, False
-    if is_launch(intent):
-        return "", True
     mapped = text_for_intent(intent or "", params)
     if mapped is None:
         raise WebhookError(400, f"missing field {text_field} (and no mapped intent)")

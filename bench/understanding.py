@@ -1,0 +1,165 @@
+"""Understanding measured three ways: the text corpus (tests/corpus) per phenomenon, the audio
+scenarios turn by turn through Whisper, and real off-topic Dutch speech after an order.
+
+    python bench/understanding.py [--text-only] [--json bench/results/understanding.json]
+
+Corpus cases are meant, asked, wrong or missed (tests/corpus/README.md). An audio turn is
+right when the cart after it is the scripted one, asked when the cart did not change and the
+reply asks, wrong when the cart changed to something else. Each off-topic sentence
+(../shared/realspeech/nathalie) is heard by a fresh shopper right after the typed order
+`twee pakken halfvolle melk en een komkommer`; none of them should change the cart.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from voiceskill.corpus import (  # noqa: E402
+    CLASSES, MEANT, WRONG, CorpusError, CorpusRunner, Tally, classify, hear_after, load_corpus_file,
+    read_transcripts,
+)
+from voiceskill.scenarios import Runner, check, find_scenarios  # noqa: E402
+
+CORPUS = ROOT / "tests" / "corpus"
+SCENARIOS = ROOT / "tests" / "scenarios" / "audio"
+NATHALIE = ROOT.parent / "shared" / "realspeech" / "nathalie"
+OFFTOPIC_CATALOG = None
+"""The built-in catalog (580 products): the store shoppers get, and the most words to mistake speech for."""
+OPENING = "twee pakken halfvolle melk en een komkommer"
+
+
+def pct(share: float) -> str:
+    return f"{share:.1%}"
+
+
+def text_corpus(folder: Path = CORPUS) -> dict[str, Any]:
+    """Every valid corpus file run; invalid files are listed and left out."""
+    runner, files, invalid = CorpusRunner(), [], []
+    for path in find_scenarios([folder]):
+        try:
+            loaded = load_corpus_file(path)
+            runner.check_file(loaded)
+            files.append(loaded)
+        except CorpusError as exc:
+            invalid.append(str(exc))
+    started = time.perf_counter()
+    summary = runner.run(files)
+    seconds = time.perf_counter() - started
+    print(f"text corpus: {len(files)} files, {summary.overall.cases} cases, {seconds:.1f} s")
+    for line in invalid:
+        print(f"  left out (invalid): {line}")
+    crashed = [line for r in summary.results if r.error for line in r.failure_lines()[:1]]
+    for line in crashed[:5]:
+        print(f"  crashed: {line}")
+    print(f"{'phenomenon':<28}{'cases':>7}{'meant':>9}{'asked':>9}{'wrong':>9}{'missed':>9}")
+    rows = [*summary.phenomena.items(), ("overall", summary.overall)]
+    for name, tally in rows:
+        if name == "overall":
+            print("-" * 71)
+        print(f"{name:<28}{tally.cases:>7}" + "".join(f"{pct(tally.share(c)):>9}" for c in CLASSES))
+    catalogs = sorted({os.path.relpath(f.catalog.resolve(), ROOT) if f.catalog else "built-in" for f in files})
+    return {**summary.to_dict(), "files": len(files), "catalogs": catalogs, "invalid": invalid,
+            "crashed": crashed, "seconds": round(seconds, 2),
+            "wrong_cases": [r.to_dict() for r in summary.of(WRONG)]}
+
+
+class CountingRunner(Runner):
+    """The scenario runner, remembering the cart before every audio turn."""
+
+    def __init__(self) -> None:
+        super().__init__(engine="whisper")
+        self.spoken: list[tuple[dict[str, int], Any, Any]] = []
+
+    def run_turn(self, assistant, user, number, spec):  # type: ignore[no-untyped-def]
+        before = assistant.cart(user)
+        outcome = super().run_turn(assistant, user, number, spec)
+        if spec.audio is not None:
+            self.spoken.append((before, spec, outcome))
+        return outcome
+
+
+def audio_scenarios() -> dict[str, Any]:
+    """Audio scenarios through Whisper: per spoken turn right / asked / wrong cart, scenarios passed."""
+    runner = CountingRunner()
+    started = time.perf_counter()
+    results = runner.run(find_scenarios([SCENARIOS]))
+    seconds = time.perf_counter() - started
+    tally, wrong = Tally(), []
+    for before, spec, outcome in runner.spoken:
+        turn = outcome.result
+        expected = {k: int(v) for k, v in (spec.expect.get("cart") or {}).items()} if "cart" in spec.expect else None
+        if turn is None:
+            verdict = "missed"
+        else:
+            failures = check({"cart": spec.expect["cart"]}, turn, outcome.transcript) if expected is not None else []
+            verdict = classify(failures, before, turn.cart, turn.asks, expected)
+        tally.count(verdict)
+        if verdict == WRONG:
+            wrong.append({"audio": spec.audio.name, "heard": outcome.transcript,
+                          "before": before, "cart": turn.cart, "expected": expected})
+    passed = sum(r.passed for r in results)
+    print(f"\naudio scenarios (Whisper): {len(runner.spoken)} spoken turns in {len(results)} scenarios, "
+          f"{seconds:.1f} s")
+    print(f"  cart as scripted {pct(tally.share(MEANT))}, asked {pct(tally.share('asked'))}, "
+          f"wrong {pct(tally.share(WRONG))}, missed {pct(tally.share('missed'))}")
+    print(f"  scenarios passed {passed} of {len(results)} ({pct(passed / max(1, len(results)))})")
+    return {"turns": tally.cases, "right": tally.meant, "asked": tally.asked, "wrong": tally.wrong,
+            "missed": tally.missed, "right_share": round(tally.share(MEANT), 4),
+            "asked_share": round(tally.share("asked"), 4), "wrong_share": round(tally.share(WRONG), 4),
+            "missed_share": round(tally.share("missed"), 4), "scenarios": len(results),
+            "scenarios_passed": passed, "seconds": round(seconds, 2), "wrong_turns": wrong}
+
+
+def offtopic_speech() -> dict[str, Any]:
+    """Real off-topic sentences after the opening order: how many changed the cart."""
+    if not (NATHALIE / "transcripts.tsv").is_file():
+        print(f"\noff-topic speech: {NATHALIE} is not here, skipped")
+        return {"skipped": f"{NATHALIE} is not here"}
+    runner = Runner(OFFTOPIC_CATALOG, engine="whisper")
+    assistant = runner.assistant(None)
+    recognizer = runner.recognizer(assistant)
+    started = time.perf_counter()
+    heard = [hear_after(assistant, recognizer, path, said, [OPENING], f"offtopic-{n}")
+             for n, (path, said) in enumerate(read_transcripts(NATHALIE))]
+    seconds = time.perf_counter() - started
+    changed = [h for h in heard if h.changed]
+    print(f"\noff-topic speech (nathalie, after {OPENING!r}): {len(changed)} of {len(heard)} changed the cart, "
+          f"{seconds:.1f} s")
+    for h in changed[:10]:
+        print(f"  {h.path.name}: said {h.said!r}, heard {h.transcript!r} -> {h.result.intent}, {h.result.cart}")
+    return {"sentences": len(heard), "changed_cart": len(changed),
+            "changed_share": round(len(changed) / max(1, len(heard)), 4), "seconds": round(seconds, 2),
+            "catalog": "built-in" if OFFTOPIC_CATALOG is None else str(OFFTOPIC_CATALOG),
+            "offenders": [{"file": h.path.name, "said": h.said, "heard": h.transcript, "intent": h.result.intent,
+                           "before": h.before, "cart": h.result.cart} for h in changed]}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--text-only", action="store_true", help="skip the audio scenarios and the real speech")
+    parser.add_argument("--corpus", type=Path, default=CORPUS, help=argparse.SUPPRESS)
+    parser.add_argument("--json", default=str(ROOT / "bench" / "results" / "understanding.json"))
+    args = parser.parse_args()
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    result: dict[str, Any] = {"text": text_corpus(args.corpus)}
+    if not args.text_only:
+        result["audio"] = audio_scenarios()
+        result["offtopic"] = offtopic_speech()
+    result["at"] = time.strftime("%Y-%m-%dT%H:%M:%S")
+    Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.json).write_text(json.dumps(result, indent=2, ensure_ascii=False), encoding="utf-8")
+    print(f"wrote {args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

