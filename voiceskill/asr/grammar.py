@@ -27,7 +27,7 @@ from ..paths import data_dir
 GRAMMAR_VERSION = 1
 """Bump when build_phrases changes, so cached grammar files are rebuilt."""
 GRAMMARS_DIR = Path(__file__).resolve().parents[2] / "grammars"
-DATA_FILES = ("numbers", "units", "intents", "morphology")
+DATA_FILES = ("numbers", "units", "intents", "morphology", "replies")
 UNK = "[unk]"
 MAX_COMMAND_PHRASES = 8000
 """Cap on phrases from intents.yaml, so the grammar stays well under 20k phrases."""

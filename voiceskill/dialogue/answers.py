@@ -14,6 +14,7 @@ from ..nlu.numbers import parse_number
 from ..reply import Reply, join, money, render
 from ..reply.render import name_phrase
 from .state import ACTION_INTENTS, Pending, Planned
+from .whole_cart import total as whole_cart_total
 from .turn import MAX_OPTIONS
 
 if TYPE_CHECKING:
@@ -200,7 +201,7 @@ def _on_yes(turn: "Turn", pending: Pending) -> None:
             turn.set_quantity_op(pid, turn.cart[pid], 0, Planned(pid, "remove", None))
         turn.say("clear_done")
     elif pending.kind == "confirm_checkout":
-        total = turn.total()[0]
+        total = whole_cart_total(turn)[0]
         turn.ops.append(CartOp("checkout"))
         turn.cart.clear()
         turn.outcome = "order"

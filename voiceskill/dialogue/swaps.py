@@ -74,9 +74,12 @@ def replaced_product(turn: "Turn", item: ItemRequest | None, wanted: ItemRequest
 def repair_product(turn: "Turn", change: Change) -> None:
     """`nee, volle melk` right after adding halfvolle melk: replace, keeping the quantity."""
     item = turn.u.items[0]
-    new = item.match.product_ids[0] if item.match and item.match.resolved else ""
-    if not new or change.action == "remove" or \
-            turn.catalog[new].family != turn.catalog[change.product_id].family and new != change.product_id:
+    new = variant(turn, change.product_id, item.words.split()) if item.words else None
+    if new is None and item.match and item.match.resolved:
+        new = item.match.product_ids[0]
+        if turn.catalog[new].family != turn.catalog[change.product_id].family and new != change.product_id:
+            new = None
+    if not new or change.action == "remove":
         turn.add([])
         return
     replace(turn, change, new, item.quantity)

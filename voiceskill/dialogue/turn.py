@@ -5,12 +5,11 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING, Callable
 
-from .. import data
 from ..nlu.items import ItemRequest, Quantity
 from ..nlu.matcher import ACCEPT, SUGGEST
 from ..nlu.understand import Understanding
-from ..reply import Phrase, Reply, cart_phrase, item_phrase, join, money, render
-from ..reply.render import count_phrase, name_phrase
+from ..reply import Phrase, Reply, item_phrase, join, render
+from ..reply.render import name_phrase
 from .state import Change, DialogueState, Pending, Planned
 
 if TYPE_CHECKING:
@@ -88,15 +87,16 @@ class Turn:
         self.replies.append(Reply.from_dict(first.question))
 
     def handle(self, previous: list[Change]) -> None:
-        from . import catalog_answers, orders, swaps
+        from . import catalog_answers, orders, swaps, whole_cart
 
         handlers: dict[str, Callable[[], None]] = {
             "add_item": lambda: self.add(previous), "remove_item": self.remove,
-            "set_quantity": lambda: self.set_quantity(previous), "read_cart": self.read_cart,
+            "set_quantity": lambda: self.set_quantity(previous), "read_cart": lambda: whole_cart.read_cart(self),
             "ask_product": lambda: catalog_answers.ask_product(self), "replace_item": lambda: swaps.replace_item(self),
             "reorder": lambda: orders.reorder(self), "forget_me": lambda: orders.forget_me(self),
-            "cart_total": self.cart_total, "clear_cart": self.clear_cart, "checkout": self.checkout,
-            "undo": self.undo, "help": lambda: self.say("help"), "handover": self.handover,
+            "cart_total": lambda: whole_cart.cart_total(self), "clear_cart": lambda: whole_cart.clear_cart(self),
+            "checkout": lambda: whole_cart.checkout(self), "undo": lambda: whole_cart.undo(self),
+            "help": lambda: self.say("help"), "handover": self.handover,
             "yes": lambda: self.say("nothing_pending"), "no": lambda: self.say("nothing_pending"),
             "cancel": lambda: self.say("cancelled"), "goodbye": self.goodbye,
             "greet": lambda: self.say("greet"), "fallback": lambda: self.fallback(previous),
@@ -377,71 +377,6 @@ class Turn:
         else:
             self.say("none_left", product=name_phrase(product))
 
-    def read_cart(self) -> None:
-        from .catalog_answers import read_one
-
-        if self.u.items:
-            read_one(self)
-        elif not self.cart:
-            self.say("cart_empty")
-        else:
-            self.say("cart_read", items=cart_phrase(self.catalog, self.cart))
-
-    def total(self) -> tuple[float, list[str]]:
-        """The cart's total in euros, and the products without a price."""
-        prices = {pid: self.catalog[pid].price for pid in self.cart}
-        total = sum(price * self.cart[pid] for pid, price in prices.items() if price is not None)
-        return round(total, 2), [pid for pid, price in prices.items() if price is None]
-
-    def cart_total(self) -> None:
-        total, unpriced = self.total()
-        if not self.cart:
-            self.say("total_empty", total=money(0))
-        elif unpriced:
-            self.say("total_unpriced", total=money(total),
-                     items=join([name_phrase(self.catalog[p]) for p in unpriced]))
-        else:
-            self.say("total", total=money(total))
-
-    def item_count(self) -> Phrase:
-        return count_phrase(sum(self.cart.values()))
-
-    def clear_cart(self) -> None:
-        if not self.cart:
-            self.say("already_empty")
-            return
-        question = render("clear_ask", asks=True, count=self.item_count())
-        self.ask([Pending("confirm_clear", question.to_dict())])
-
-    def checkout(self) -> None:
-        if not self.cart:
-            self.say("checkout_empty")
-            return
-        question = render("checkout_ask", asks=True, total=money(self.total()[0]), count=self.item_count())
-        self.ask([Pending("confirm_checkout", question.to_dict())])
-
-    def undo(self) -> None:
-        from .engine import CartOp
-
-        if not self.undo_batch:
-            self.say("undo_nothing")
-            return
-        parts: list[Phrase] = []
-        for pid, before, _after in self.undo_batch:
-            if pid not in self.catalog:
-                continue
-            if before:
-                self.cart[pid] = before
-                parts.append(_inline(render("undo_back", items=item_phrase(self.catalog[pid], before))))
-            else:
-                self.cart.pop(pid, None)
-                parts.append(_inline(render("undo_gone", product=name_phrase(self.catalog[pid]))))
-        self.ops.append(CartOp("undo"))
-        if len(parts) > 2 and self.cart:
-            self.say("undo_many", items=cart_phrase(self.catalog, self.cart))
-        else:
-            self.say("undo_done", items=join(parts))
-
     def handover(self) -> None:
         self.state.handed_over = True
         self.outcome = "handover"
@@ -466,10 +401,3 @@ class Turn:
             self.state.misses = 0
             self.ask([Pending("offer_handover", render("handover_offer", asks=True).to_dict())])
 
-
-def _inline(reply: Reply) -> Phrase:
-    """A rendered sentence as a phrase inside another: no capital, no full stop."""
-    def inner(text: str) -> str:
-        return text[:1].lower() + text[1:].rstrip(".")
-
-    return Phrase(inner(reply.text), inner(reply.speech))

@@ -180,6 +180,37 @@ def _regex(nodes: list[Node], rules: dict[str, str], greedy: bool, depth: int = 
     return "".join(out)
 
 
+HEAD = 2
+"""Characters of the first word a template's possible openings are indexed by."""
+
+
+def _heads(nodes: list[Node], rules: dict[str, str], depth: int = 0) -> tuple[frozenset[str] | None, bool]:
+    """The first HEAD characters a sentence of ``nodes`` can open with (None: anything, a slot
+    may come first), and whether ``nodes`` can be empty."""
+    found: set[str] = set()
+    for node in nodes:
+        if isinstance(node, str):
+            text = node.lstrip()
+            if not text:
+                continue
+            if len(text.split(" ")[0]) < HEAD:
+                return None, False
+            return frozenset(found | {text[:HEAD]}), False
+        if isinstance(node, Ref) and node.slot or depth > 10:
+            return None, False
+        options = [parse_template(rules[node.name])] if isinstance(node, Ref) else node.options
+        empty = isinstance(node, Alt) and node.optional
+        for option in options:
+            heads, can_be_empty = _heads(option, rules, depth + 1)
+            if heads is None:
+                return None, False
+            found |= heads
+            empty = empty or can_be_empty
+        if not empty:
+            return frozenset(found), False
+    return frozenset(found), True
+
+
 MAX_SPLIT_WORDS = 8
 """With two slots, how many words the first may take when the quick fills are rejected."""
 
@@ -192,6 +223,12 @@ class Template:
     patterns: tuple[re.Pattern[str], ...]
     splits: tuple[re.Pattern[str], ...] = ()
     """With two slots: the first slot pinned to 1, 2, ... words (`maak van de eieren twee dozen`)."""
+    heads: frozenset[str] | None = None
+    """How its sentences can open (HEAD characters), None when a slot may come first."""
+
+    def may_match(self, text: str) -> bool:
+        """A cheap test before the regular expressions: can a sentence open like ``text``?"""
+        return self.heads is None or text[:HEAD] in self.heads
 
     def matches(self, text: str, every_split: bool = False) -> list[dict[str, str]]:
         """Distinct ways the slots can be filled: two, or with ``every_split`` all of a two-slot template."""
@@ -214,4 +251,5 @@ def compile_template(source: str, rules: dict[str, str]) -> Template:
     patterns = tuple(re.compile(rf"\s*{_regex(nodes, rules, greedy)}\s*") for greedy in (False, True))
     splits = tuple(re.compile(rf"\s*{_regex(nodes, rules, False, first=n)}\s*")
                    for n in range(1, MAX_SPLIT_WORDS + 1)) if len(_SLOT_MARK.findall(source)) > 1 else ()
-    return Template(source, patterns if "{" in source else patterns[:1], splits)
+    heads, empty = _heads(nodes, rules)
+    return Template(source, patterns if "{" in source else patterns[:1], splits, None if empty else heads)

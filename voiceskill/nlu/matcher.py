@@ -96,8 +96,8 @@ class ProductMatcher:
         for key in phrase_keys(words):
             found |= self._exact.get(key, set()) | self._compact.get(key.replace(" ", ""), set())
         if len(found) > 1:
-            said = " ".join(words)
-            scores = {t: max(fuzz.ratio(said, p) for p in self._phrases[t]) for t in found}
+            said = {" ".join(words), *phrase_keys(words)}
+            scores = {t: max(fuzz.ratio(s, p) for p in self._phrases[t] for s in said) for t in found}
             best = max(scores.values())
             found = {t for t, score in scores.items() if score == best}
         return found

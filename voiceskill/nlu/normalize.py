@@ -15,6 +15,8 @@ _DIGIT_WORD = re.compile(r"(\d)([a-z])")
 
 def strip_accents(text: str) -> str:
     """Drop diacritics: `één` -> `een`, `tweeëntwintig` -> `tweeentwintig`."""
+    if text.isascii():
+        return text
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 

@@ -47,10 +47,20 @@ def word_value(word: str) -> float | None:
     return None
 
 
+@lru_cache(maxsize=1)
+def _phrases_by_first() -> dict[str, list[tuple[tuple[str, ...], float]]]:
+    _, phrases, _ = _tables()
+    index: dict[str, list[tuple[tuple[str, ...], float]]] = {}
+    for phrase, value in phrases:
+        index.setdefault(phrase[0], []).append((phrase, value))
+    return index
+
+
 def parse_number(words: list[str], start: int = 0) -> tuple[float, int] | None:
     """Number at ``words[start]``: (value, words used), phrases like `een paar` first."""
-    _, phrases, _ = _tables()
-    for phrase, value in phrases:
+    if start >= len(words):
+        return None
+    for phrase, value in _phrases_by_first().get(words[start], ()):
         if tuple(words[start:start + len(phrase)]) == phrase:
             # "een half brood" is half; "een halve liter" too; "een paar" is two.
             return value, len(phrase)
@@ -58,11 +68,18 @@ def parse_number(words: list[str], start: int = 0) -> tuple[float, int] | None:
     return (single, 1) if single is not None else None
 
 
-def parse_ordinal(words: list[str]) -> int | None:
-    """1-based position named by `de eerste`, `nummer twee`, `de laatste` (-1)."""
+@lru_cache(maxsize=1)
+def _ordinal_pattern() -> re.Pattern[str]:
     _, _, ordinals = _tables()
-    text = " ".join(words)
-    for phrase, position in sorted(ordinals.items(), key=lambda item: -len(item[0])):
-        if re.search(rf"(?:^| ){re.escape(phrase)}(?: |$)", text):
-            return int(position)
-    return None
+    phrases = sorted(ordinals, key=len, reverse=True)
+    return re.compile(r"(?:^| )(" + "|".join(re.escape(p) for p in phrases) + r")(?= |$)")
+
+
+def parse_ordinal(words: list[str]) -> int | None:
+    """1-based position named by `de eerste`, `nummer twee`, `de laatste` (-1); the longest
+    phrase wins where several start at one place, the earliest place otherwise."""
+    _, _, ordinals = _tables()
+    hits = [m.group(1) for m in _ordinal_pattern().finditer(" ".join(words))]
+    if not hits:
+        return None
+    return int(ordinals[max(hits, key=len)])

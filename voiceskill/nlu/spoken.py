@@ -55,9 +55,19 @@ def _data() -> dict:
     return data.load("spoken")
 
 
-def _phrases(key: str) -> tuple[tuple[str, ...], ...]:
-    """A phrase list of spoken.yaml as word tuples, longest first."""
-    return tuple(sorted({tuple(normalize(p).split()) for p in _data()[key]} - {()}, key=len, reverse=True))
+@lru_cache(maxsize=None)
+def _phrases(key: str) -> dict[str, tuple[tuple[str, ...], ...]]:
+    """A phrase list of spoken.yaml as word tuples by first word, longest first."""
+    phrases = sorted({tuple(normalize(p).split()) for p in _data()[key]} - {()}, key=len, reverse=True)
+    index: dict[str, list[tuple[str, ...]]] = {}
+    for phrase in phrases:
+        index.setdefault(phrase[0], []).append(phrase)
+    return {first: tuple(found) for first, found in index.items()}
+
+
+@lru_cache(maxsize=1)
+def _function_words() -> frozenset[str]:
+    return frozenset(_data()["function_words"])
 
 
 @lru_cache(maxsize=1)
@@ -65,9 +75,11 @@ def _spellings() -> dict[str, tuple[str, ...]]:
     return {normalize(k) or k: tuple(normalize(v).split()) for k, v in _data()["spellings"].items()}
 
 
-def _starts(words: list[str], i: int, phrases: tuple[tuple[str, ...], ...]) -> int:
-    """Length of the first of ``phrases`` found at ``words[i]``, 0 when none."""
-    for phrase in phrases:
+def _starts(words: list[str], i: int, phrases: dict[str, tuple[tuple[str, ...], ...]]) -> int:
+    """Length of the longest of ``phrases`` found at ``words[i]``, 0 when none."""
+    if i >= len(words):
+        return 0
+    for phrase in phrases.get(words[i], ()):
         if tuple(words[i:i + len(phrase)]) == phrase:
             return len(phrase)
     return 0
@@ -127,7 +139,7 @@ def _drop_openers(words: list[str]) -> list[str]:
 
 
 def _is_function_word(word: str) -> bool:
-    return word in stopwords() or word in _data()["function_words"]
+    return word in stopwords() or word in _function_words()
 
 
 def _pauses_to_lists(words: list[str]) -> list[str]:
@@ -183,7 +195,7 @@ def _split_correction(words: list[str]) -> tuple[list[str], list[str]] | None:
 
 
 def _drop_tail(words: list[str]) -> tuple[list[str], bool]:
-    tails = _phrases("correction_tails")
+    tails = [t for found in _phrases("correction_tails").values() for t in found]
     for tail in tails:
         if len(words) > len(tail) and tuple(words[-len(tail):]) == tail:
             return words[:-len(tail)], True

@@ -10,7 +10,7 @@ from rapidfuzz import fuzz, process
 from .. import data
 from ..catalog import Catalog
 
-from .grammar import Template, compile_template, expand_intents
+from .grammar import HEAD, Template, compile_template, expand_intents
 from .items import ItemReader, ItemRequest, Quantity, is_quantity_only
 from .matcher import ACCEPT, ProductMatcher
 from .morphology import phonetic_key, stopwords
@@ -125,17 +125,16 @@ class Understander:
         words = tuple(norm.split())
         ordinal = parse_ordinal(list(words))
         best: Understanding | None = None
-        for group in _groups():
-            for template in group.templates:
-                quick = template.matches(norm)
-                for slots in quick + (template.matches(norm, every_split=True) if quick else []):
-                    result = self._fill(group, slots, norm, words, confidence, ordinal)
-                    if result is None:
-                        continue
-                    if _explained(result)[0] == 0:
-                        return result
-                    if best is None or _explained(result)[0] > _explained(best)[0]:
-                        best = result
+        for group, template in _candidates(norm[:HEAD]):
+            quick = template.matches(norm)
+            for slots in quick + (template.matches(norm, every_split=True) if quick else []):
+                result = self._fill(group, slots, norm, words, confidence, ordinal)
+                if result is None:
+                    continue
+                if _explained(result)[0] == 0:
+                    return result
+                if best is None or _explained(result)[0] > _explained(best)[0]:
+                    best = result
         return best or Understanding(norm, "fallback", (), is_quantity_only(list(words)), False,
                                      ordinal, confidence, words)
 
@@ -152,7 +151,7 @@ class Understander:
         if "new" in slots:
             new = self.reader.read(slots["new"].split())
             named = "items" in slots
-            if not new or not all(i.match and i.match.confidence >= ACCEPT or named and i.unexplained
+            if not new or not all(i.match and i.match.confidence >= ACCEPT or named and (i.match or i.unexplained)
                                   for i in new):
                 return None
         if "items" in slots:
@@ -163,6 +162,13 @@ class Understander:
             items, quantity = [replace(items[0], quantity=quantity)], None
         return Understanding(norm, group.intent, tuple(items), quantity, group.repair,
                              ordinal, confidence, words, group.detail, tuple(new))
+
+
+@lru_cache(maxsize=4096)
+def _candidates(head: str) -> tuple[tuple[_Group, Template], ...]:
+    """The templates, in order, that a sentence opening with ``head`` can match."""
+    return tuple((group, template) for group in _groups() for template in group.templates
+                 if template.may_match(head))
 
 
 def _explained(u: Understanding) -> tuple[int, int, int]:
