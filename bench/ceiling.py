@@ -39,12 +39,13 @@ class ScoreRecorder(WhisperRecognizer):
 
     said = ""
 
-    def _rescore(self, encoded: Any, frames: int, heard: list[str], grammar: list[str]) -> list[tuple[str, float]]:
+    def _rescore(self, encoded: Any, frames: int, heard: list[str],
+                 grammar: list[str]) -> tuple[list[tuple[str, float]], tuple[str, ...]]:
         self.scores: dict[str, float] = {}
-        readings = super()._rescore(encoded, frames, heard, grammar)
-        self.free = set(heard) - set(grammar)
+        readings, free = super()._rescore(encoded, frames, heard, grammar)
+        self.free = set(free)
         self.said_score = super().score(encoded, frames, [self.said])[0]
-        return readings
+        return readings, free
 
     def score(self, encoded: Any, frames: int, texts: list[str]) -> list[float]:
         out = super().score(encoded, frames, texts)

@@ -37,5 +37,6 @@ def test_enough_scenarios_cover_every_intent() -> None:
     assert len(OWN) >= 80
     intents = {turn.expect.get("intent") for p in OWN for turn in load_scenario(p).turns}
     for needed in ("add_item", "remove_item", "set_quantity", "read_cart", "cart_total", "clear_cart",
-                   "checkout", "undo", "help", "handover", "yes", "no", "cancel", "goodbye", "fallback"):
+                   "checkout", "undo", "help", "handover", "yes", "no", "cancel", "goodbye", "fallback",
+                   "replace_item", "ask_product", "reorder", "forget_me"):
         assert needed in intents, needed

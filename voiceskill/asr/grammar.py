@@ -20,7 +20,7 @@ from pathlib import Path
 
 from .. import data
 from ..catalog import Catalog
-from ..nlu.grammar import expand_template
+from ..nlu.grammar import expand_template, spoken_part
 from ..nlu.normalize import normalize
 from ..paths import data_dir
 
@@ -108,7 +108,7 @@ def _morphology_words() -> Iterator[str]:
 
 def _command_phrases() -> list[str]:
     """intents.yaml sentences expanded (capped), then every single word they use."""
-    raw = data.load("intents")
+    raw = spoken_part(data.load("intents"))
     rules = raw.get("rules", {})
     phrases: list[str] = []
     for group in raw["intents"]:

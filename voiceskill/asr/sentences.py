@@ -19,7 +19,7 @@ from rapidfuzz import fuzz, process
 
 from .. import data
 from ..catalog import Catalog, Product
-from ..nlu.grammar import expand_intents
+from ..nlu.grammar import expand_intents, spoken_part
 from ..nlu.matcher import ProductMatcher
 from ..nlu.morphology import lower_name, singular_plural
 from ..nlu.normalize import normalize
@@ -77,7 +77,7 @@ class SentenceSpace:
     @cached_property
     def _templates(self) -> tuple[list[str], list[str], list[str]]:
         """(slot-free sentences, sentences with one {items}, sentences with one {number})."""
-        expanded = [sentence for _, sentence in expand_intents(data.load("intents"), EXPANSIONS)]
+        expanded = [sentence for _, sentence in expand_intents(spoken_part(data.load("intents")), EXPANSIONS)]
         fixed = [s for s in expanded if "{" not in s]
         items = [s for s in expanded if s.count("{") == 1 and ITEMS in s]
         numbers = [s for s in expanded if s.count("{") == 1 and NUMBER in s]

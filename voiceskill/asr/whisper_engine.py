@@ -348,14 +348,16 @@ class WhisperRecognizer:
                  if text]
         if not heard:
             return Transcript("", 0.0, engine=self.name)
-        readings = self._rescore(encoded, frames, heard, self.sentences.candidates(heard, context))
+        readings, free = self._rescore(encoded, frames, heard, self.sentences.candidates(heard, context))
         text, confidence = readings[0]
         words = self._align(self.tokenizer.encode(" " + text), encoded, frames, to_original)
-        return Transcript(text, confidence, tuple(readings[1:]), words, engine=self.name)
+        return Transcript(text, confidence, tuple(readings[1:]), words, engine=self.name,
+                          free=free, prior=OUT_OF_GRAMMAR)
 
     def _rescore(self, encoded: Any, frames: int, heard: list[str],
-                 grammar: list[str]) -> list[tuple[str, float]]:
-        """Every reading with its share of the probability Whisper gives them all, best first.
+                 grammar: list[str]) -> tuple[list[tuple[str, float]], tuple[str, ...]]:
+        """Every reading with its share of the probability Whisper gives them all, best first,
+        and which of them are free readings (no grammar sentence).
 
         Free readings that are no grammar sentence count ``OUT_OF_GRAMMAR`` nats less. The
         best grammar readings are scored again with their numbers swapped, since a number
@@ -372,7 +374,8 @@ class WhisperRecognizer:
         shares = np.exp(adjusted - adjusted.max())
         shares /= shares.sum()
         order = np.argsort(-adjusted, kind="stable")
-        return [(texts[i], round(float(shares[i]), 4)) for i in order]
+        readings = [(texts[i], round(float(shares[i]), 4)) for i in order]
+        return readings, tuple(t for t, _ in readings if t not in in_grammar)
 
     def score(self, encoded: Any, frames: int, texts: list[str]) -> list[float]:
         """log P(text | audio) by Whisper's decoder for each text, as a sentence it would write.

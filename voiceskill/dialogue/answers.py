@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from ..nlu import Understanding
-from ..nlu.items import Quantity
+from ..nlu.items import LEADING, Quantity
 from ..nlu.matcher import ProductMatcher
 from ..nlu.morphology import stem_keys, stopwords
 from ..nlu.normalize import tokens
@@ -24,6 +24,8 @@ ANYTIME = frozenset({"help", "cancel", "handover"})
 NEW_COMMANDS = frozenset({"add_item", "remove_item", "set_quantity", "read_cart", "cart_total",
                           "clear_cart", "checkout", "undo", "goodbye"})
 """Intents that, when they are not an answer to the choice asked, start something new."""
+COMPOUND_PART = 4
+"""Letters an answer needs to count as the first part of a compound name."""
 
 
 def answer(turn: "Turn", pending: Pending) -> bool:
@@ -105,24 +107,31 @@ def _picks(turn: "Turn", pending: Pending) -> list[tuple[str, Quantity | None]]:
 def _narrowed(turn: "Turn", pending: Pending) -> list[str]:
     """Options whose names hold every content word of the answer (a brand, flavour or size);
     an option named by exactly those words (`volkoren` for volkorenbrood) is the one."""
-    content = [w for w in turn.u.words if w not in stopwords() and parse_number([w]) is None]
+    said = [w for w in turn.u.words if w not in LEADING and parse_number([w]) is None]
+    content = [w for w in said if w not in stopwords()]
     if not content:
         return []
-    keys = [stem_keys(w) for w in content]
     left, exact = [], []
     for pid in pending.options:
         product = turn.catalog[pid]
         phrases = [tokens(p) for p in (product.name, *product.synonyms)] + \
             ([tokens(str(product.size))] if product.size else [])
-        words = {k for phrase in phrases for w in phrase for k in stem_keys(w)}
-        if all(k & words for k in keys):
+        words = [w for phrase in phrases for w in phrase]
+        if all(_names(w, words) for w in content):
             left.append(pid)
-        if any(len(phrase) == len(keys) and all(stem_keys(w) & k for w, k in zip(phrase, keys))
+        if any(len(phrase) == len(said) and all(stem_keys(a) & stem_keys(b) for a, b in zip(phrase, said))
                for phrase in phrases):
             exact.append(pid)
     if len(exact) == 1:
         return exact
     return left if 0 < len(left) < len(pending.options) else []
+
+
+def _names(word: str, words: list[str]) -> bool:
+    """Whether ``word`` is one of ``words`` (by base form) or starts a compound of them (`bieten`
+    in `bietenburger`)."""
+    keys = stem_keys(word)
+    return any(keys & stem_keys(w) or len(word) >= COMPOUND_PART and w.startswith(word) for w in words)
 
 
 def _choose(turn: "Turn", pending: Pending) -> bool:

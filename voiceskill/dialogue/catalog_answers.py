@@ -10,7 +10,7 @@ from ..nlu.items import ItemRequest, Quantity
 from ..nlu.matcher import ACCEPT, SUGGEST
 from ..reply import Phrase, item_phrase, join, money
 from ..reply.dutch import measure_words
-from ..reply.render import name_phrase
+from ..reply.render import more_phrase, name_phrase
 from .state import Planned
 
 if TYPE_CHECKING:
@@ -100,7 +100,7 @@ def _kinds(turn: "Turn", item: ItemRequest, ids: tuple[str, ...], with_prices: b
         turn.say("kinds_one", family=family, options=shown[0])
         return
     key = ("price_family" if with_prices else "kinds") + ("_more" if more else "")
-    turn.say(key, family=family, count=str(len(ranked)), options=join(shown), more=str(more))
+    turn.say(key, family=family, count=str(len(ranked)), options=join(shown), more=more_phrase(more))
 
 
 def _cheapest(turn: "Turn", item: ItemRequest, ids: tuple[str, ...]) -> None:

@@ -9,7 +9,7 @@ from ..nlu.items import ItemRequest, Quantity
 from ..nlu.matcher import ACCEPT, SUGGEST
 from ..nlu.understand import Understanding
 from ..reply import Phrase, Reply, item_phrase, join, render
-from ..reply.render import name_phrase
+from ..reply.render import more_phrase, name_phrase
 from .state import Change, DialogueState, Pending, Planned
 
 if TYPE_CHECKING:
@@ -172,7 +172,7 @@ class Turn:
         options = self.ranked(options)
         shown = join([name_phrase(self.catalog[p]) for p in options[:MAX_OPTIONS]], "or")
         key = "which_cart" if from_cart else ("which_large" if len(options) > MAX_OPTIONS else "which")
-        question = render(key, asks=True, family=family, options=shown, more=str(len(options) - MAX_OPTIONS))
+        question = render(key, asks=True, family=family, options=shown, more=more_phrase(len(options) - MAX_OPTIONS))
         return Pending("choose", question.to_dict(), action, list(options), quantity.to_dict(), family)
 
     def confirm_question(self, planned: list[Planned], key: str, **parts: Phrase | str) -> Pending:

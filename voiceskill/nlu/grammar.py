@@ -138,6 +138,11 @@ def expand_sentences(source: str, rules: dict[str, str] | None = None,
     return [s for s in dict.fromkeys(sentences) if s]
 
 
+def spoken_part(raw: dict) -> dict:
+    """An intents file without its groups marked `speech: false`: what speech engines listen for."""
+    return {**raw, "intents": [g for g in raw["intents"] if g.get("speech", True)]}
+
+
 def expand_intents(raw: dict, slot_free_limit: int = MAX_PER_TEMPLATE,
                    limit: int = MAX_PER_TEMPLATE) -> list[tuple[str, str]]:
     """(intent, sentence) for every template of an intents file (``data/intents.yaml``),
@@ -184,27 +189,29 @@ HEAD = 2
 """Characters of the first word a template's possible openings are indexed by."""
 
 
-def _heads(nodes: list[Node], rules: dict[str, str], depth: int = 0) -> tuple[frozenset[str] | None, bool]:
-    """The first HEAD characters a sentence of ``nodes`` can open with (None: anything, a slot
-    may come first), and whether ``nodes`` can be empty."""
+def _ends(nodes: list[Node], rules: dict[str, str], last: bool = False,
+          depth: int = 0) -> tuple[frozenset[str] | None, bool]:
+    """The first (or with ``last`` the final) HEAD characters a sentence of ``nodes`` can
+    open (end) with, None when a slot may come there; and whether ``nodes`` can be empty."""
     found: set[str] = set()
-    for node in nodes:
+    for node in reversed(nodes) if last else nodes:
         if isinstance(node, str):
-            text = node.lstrip()
+            text = node.strip()
             if not text:
                 continue
-            if len(text.split(" ")[0]) < HEAD:
+            word = text.split(" ")[-1 if last else 0]
+            if len(word) < HEAD:
                 return None, False
-            return frozenset(found | {text[:HEAD]}), False
+            return frozenset(found | {word[-HEAD:] if last else word[:HEAD]}), False
         if isinstance(node, Ref) and node.slot or depth > 10:
             return None, False
         options = [parse_template(rules[node.name])] if isinstance(node, Ref) else node.options
         empty = isinstance(node, Alt) and node.optional
         for option in options:
-            heads, can_be_empty = _heads(option, rules, depth + 1)
-            if heads is None:
+            ends, can_be_empty = _ends(option, rules, last, depth + 1)
+            if ends is None:
                 return None, False
-            found |= heads
+            found |= ends
             empty = empty or can_be_empty
         if not empty:
             return frozenset(found), False
@@ -225,10 +232,12 @@ class Template:
     """With two slots: the first slot pinned to 1, 2, ... words (`maak van de eieren twee dozen`)."""
     heads: frozenset[str] | None = None
     """How its sentences can open (HEAD characters), None when a slot may come first."""
+    tails: frozenset[str] | None = None
+    """How its sentences can end (HEAD characters), None when a slot may come last."""
 
-    def may_match(self, text: str) -> bool:
-        """A cheap test before the regular expressions: can a sentence open like ``text``?"""
-        return self.heads is None or text[:HEAD] in self.heads
+    def may_match(self, head: str, tail: str) -> bool:
+        """A cheap test before the regular expressions: can a sentence open and end like this?"""
+        return (self.heads is None or head in self.heads) and (self.tails is None or tail in self.tails)
 
     def matches(self, text: str, every_split: bool = False) -> list[dict[str, str]]:
         """Distinct ways the slots can be filled: two, or with ``every_split`` all of a two-slot template."""
@@ -251,5 +260,7 @@ def compile_template(source: str, rules: dict[str, str]) -> Template:
     patterns = tuple(re.compile(rf"\s*{_regex(nodes, rules, greedy)}\s*") for greedy in (False, True))
     splits = tuple(re.compile(rf"\s*{_regex(nodes, rules, False, first=n)}\s*")
                    for n in range(1, MAX_SPLIT_WORDS + 1)) if len(_SLOT_MARK.findall(source)) > 1 else ()
-    heads, empty = _heads(nodes, rules)
-    return Template(source, patterns if "{" in source else patterns[:1], splits, None if empty else heads)
+    heads, empty = _ends(nodes, rules)
+    tails, _ = _ends(nodes, rules, last=True)
+    return Template(source, patterns if "{" in source else patterns[:1], splits,
+                    None if empty else heads, None if empty else tails)

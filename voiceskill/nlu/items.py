@@ -209,10 +209,13 @@ class ItemReader:
     def read(self, words: list[str]) -> list[ItemRequest]:
         """All item requests; a bare quantity joins the item before it (`melk, twee pakken`)."""
         items: list[ItemRequest] = []
-        chunks = [part for chunk in self.split(words) for part in self.segment(chunk)]
         waiting: Quantity | None = None
-        for chunk in chunks:
-            item = self.read_chunk(chunk)
+        read = [(chunk, self.read_chunk(chunk)) for chunk in self.split(words)]
+        read = [(part, self.read_chunk(part) if len(parts) > 1 else item)
+                for chunk, item in read
+                for parts in [self.segment(chunk) if item.unexplained else [chunk]] for part in parts]
+        chunks = [chunk for chunk, _ in read]
+        for chunk, item in read:
             if waiting and item.match and not item.quantity.explicit:
                 item = ItemRequest(item.said, waiting, item.match, item.words, item.unexplained)
             waiting = None

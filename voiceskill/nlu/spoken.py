@@ -85,11 +85,25 @@ def _starts(words: list[str], i: int, phrases: dict[str, tuple[tuple[str, ...], 
     return 0
 
 
+@lru_cache(maxsize=1)
+def _marked_words() -> frozenset[str]:
+    """Words that can start something this stage changes: fillers, openers, cues, tails."""
+    keys = ("fillers", "openers", "correction_cues", "correction_tails")
+    return frozenset(first for key in keys for first in _phrases(key)) | _clause_words()
+
+
+def _plain(words: list[str]) -> bool:
+    """Nothing here for this stage to do: no pause, filler, cue or repeated word (the common case)."""
+    marked = _marked_words()
+    return all(w != PAUSE and w not in marked for w in words) and \
+        all(a != b for a, b in zip(words, words[1:]))
+
+
 def _words_with_pauses(text: str) -> list[str]:
     """Normalised words, with a PAUSE token where the shopper paused (comma, dots)."""
     text = _DECIMAL_COMMA.sub(r"\1.\2", _THOUSANDS.sub("", text))
     words: list[str] = []
-    for piece in _PAUSES.split(text):
+    for piece in _PAUSES.split(text) if _PAUSES.search(text) else (text,):
         words.extend(normalize(piece).split())
         words.append(PAUSE)
     spellings = _spellings()
@@ -214,8 +228,15 @@ def _tail_correction(words: list[str]) -> tuple[list[str], list[str]] | None:
 
 
 def _clauses(words: list[str]) -> list[list[str]]:
-    """Every stretch after a pause, to the end."""
-    return [_pauses_to_lists(words[k + 1:]) for k, w in enumerate(words) if w == PAUSE and words[k + 1:]]
+    """Every stretch after a pause or a clause word (`dus`, `want`), to the end."""
+    starts = _clause_words()
+    return [_pauses_to_lists(words[k + 1:]) for k, w in enumerate(words)
+            if (w == PAUSE or w in starts) and words[k + 1:]]
+
+
+@lru_cache(maxsize=1)
+def _clause_words() -> frozenset[str]:
+    return frozenset(_data()["clause_words"])
 
 
 def is_question(words: list[str] | tuple[str, ...], marked: bool = False) -> bool:
@@ -231,7 +252,10 @@ def clean(text: str) -> Spoken:
     ascii_text = strip_accents(raw)
     problem = "negative" if _NEGATIVE.search(ascii_text) else ""
     marked = raw.rstrip().endswith("?")
-    words, dropped = _drop_fillers(_words_with_pauses(_LAST_SENTENCE_MARK.sub("", raw)))
+    words = _words_with_pauses(_LAST_SENTENCE_MARK.sub("", raw))
+    if _plain(words):
+        return Spoken((tuple(words),), (), is_question(words, marked), problem)
+    words, dropped = _drop_fillers(words)
     words = _drop_openers(words)
     words, tail = _drop_tail(words)
     readings: list[list[str]] = []

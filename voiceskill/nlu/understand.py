@@ -10,7 +10,7 @@ from rapidfuzz import fuzz, process
 from .. import data
 from ..catalog import Catalog
 
-from .grammar import HEAD, Template, compile_template, expand_intents
+from .grammar import HEAD, Template, compile_template, expand_intents, spoken_part
 from .items import ItemReader, ItemRequest, Quantity, is_quantity_only
 from .matcher import ACCEPT, ProductMatcher
 from .morphology import phonetic_key, stopwords
@@ -108,7 +108,7 @@ class Understander:
         understood = max(corrected or readings, key=_explained)
         if understood.intent == "fallback" and spoken.clauses:
             clauses = [self._understand(" ".join(words), confidence) for words in spoken.clauses]
-            understood = max([understood, *clauses], key=_explained)
+            understood = max([understood, *(c for c in clauses if _explained(c)[0] == 0)], key=_explained)
         understood = replace(understood, question=spoken.question)
         unknown_order = understood.intent == "add_item" and bool(understood.items) and \
             not any(i.match and i.match.confidence >= ACCEPT for i in understood.items)
@@ -125,7 +125,7 @@ class Understander:
         words = tuple(norm.split())
         ordinal = parse_ordinal(list(words))
         best: Understanding | None = None
-        for group, template in _candidates(norm[:HEAD]):
+        for group, template in _candidates(norm[:HEAD], norm[-HEAD:]):
             quick = template.matches(norm)
             for slots in quick + (template.matches(norm, every_split=True) if quick else []):
                 result = self._fill(group, slots, norm, words, confidence, ordinal)
@@ -164,11 +164,11 @@ class Understander:
                              ordinal, confidence, words, group.detail, tuple(new))
 
 
-@lru_cache(maxsize=4096)
-def _candidates(head: str) -> tuple[tuple[_Group, Template], ...]:
-    """The templates, in order, that a sentence opening with ``head`` can match."""
+@lru_cache(maxsize=16384)
+def _candidates(head: str, tail: str) -> tuple[tuple[_Group, Template], ...]:
+    """The templates, in order, that a sentence opening with ``head`` and ending with ``tail`` can match."""
     return tuple((group, template) for group in _groups() for template in group.templates
-                 if template.may_match(head))
+                 if template.may_match(head, tail))
 
 
 def _explained(u: Understanding) -> tuple[int, int, int]:
@@ -197,7 +197,7 @@ def _judge(u: Understanding) -> Understanding:
 @lru_cache(maxsize=1)
 def _fixed_phrases() -> tuple[list[str], list[str], list[str]]:
     """Every slot-free command sentence (phrases, their sound-alike keys, their intents)."""
-    fixed = [(sentence, intent) for intent, sentence in expand_intents(data.load("intents"))
+    fixed = [(sentence, intent) for intent, sentence in expand_intents(spoken_part(data.load("intents")))
              if "{" not in sentence]
     phrases = [sentence for sentence, _ in fixed]
     return phrases, [phonetic_key(p) for p in phrases], [intent for _, intent in fixed]
@@ -257,7 +257,8 @@ def _acceptable(group: _Group, items: list[ItemRequest]) -> bool:
         if item.match is None:
             if not (group.strict and 1 <= len(content) <= 2 and (item.quantity.explicit or anchored)):
                 return False
-        elif len(item.unexplained) > 1 or (group.repair and item.match.confidence < STRICT_CONFIDENCE):
+        elif len(item.unexplained) > 1 and not item.quantity.explicit or \
+                (group.repair and item.match.confidence < STRICT_CONFIDENCE):
             return False
     return any(i.match or i.quantity.explicit or _content(i.words) for i in items)
 

@@ -124,6 +124,16 @@ def money(amount: float) -> Phrase:
     return Phrase(money_text(amount), money_speech(amount))
 
 
+def more_phrase(n: int) -> Phrase:
+    """`Er is er nog één`, `Er zijn er nog twaalf`: how many more there are."""
+    words = data.load("replies")["words"]
+    if n <= 0:
+        return Phrase.same("")
+    if n == 1:
+        return Phrase.same(words["more_one"])
+    return Phrase.same(words["more_many"].format(n=count_words(n)))
+
+
 def count_phrase(n: int) -> Phrase:
     """`drie artikelen`, `een artikel`."""
     words = data.load("replies")["words"]
