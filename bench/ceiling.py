@@ -40,12 +40,12 @@ class ScoreRecorder(WhisperRecognizer):
     said = ""
 
     def _rescore(self, encoded: Any, frames: int, heard: list[str],
-                 grammar: list[str]) -> tuple[list[tuple[str, float]], tuple[str, ...]]:
+                 grammar: list[str]) -> tuple[list[tuple[str, float]], tuple[tuple[str, float], ...]]:
         self.scores: dict[str, float] = {}
-        readings, free = super()._rescore(encoded, frames, heard, grammar)
-        self.free = set(free)
+        readings, margins = super()._rescore(encoded, frames, heard, grammar)
+        self.free = set(heard) - set(grammar)
         self.said_score = super().score(encoded, frames, [self.said])[0]
-        return readings, free
+        return readings, margins
 
     def score(self, encoded: Any, frames: int, texts: list[str]) -> list[float]:
         out = super().score(encoded, frames, texts)

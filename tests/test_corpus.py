@@ -29,10 +29,11 @@ FILES = sorted(CORPUS.rglob("*.yaml"))
 
 MIN_CASES = 600
 MIN_CATALOGS = 3
-MEANT_FLOOR = 0.0
-"""Share of corpus cases that must be meant (set from the measurement; raise it as understanding improves)."""
-WRONG_CEILING = 1.0
-"""Share of corpus cases that may change the cart wrongly (lower it as understanding improves)."""
+MEANT_FLOOR = 0.97
+"""Share of corpus cases that must be meant: the issue's aim (98.6% of 1319 cases measured 2026-12-01)."""
+WRONG_CEILING = 0.005
+"""Share of corpus cases that may change the cart wrongly: the issue's aim (0.2%, 3 of 1319, measured 2026-12-01); lower it
+as understanding improves."""
 
 
 @pytest.fixture(scope="module")
@@ -85,7 +86,7 @@ def test_meant_share_holds_its_floor(summary: Summary) -> None:
 def test_wrong_share_stays_under_its_ceiling(summary: Summary) -> None:
     share = summary.overall.wrong_share
     wrong = [line for r in summary.of(WRONG) for line in r.failure_lines()[:1]]
-    assert share <= WRONG_CEILING, f"{share:.1%} wrong, ceiling {WRONG_CEILING:.0%}\n" + "\n".join(wrong[:40])
+    assert share <= WRONG_CEILING, f"{share:.1%} wrong, ceiling {WRONG_CEILING:.1%}\n" + "\n".join(wrong[:40])
 
 
 # The classifier on its own.

@@ -24,8 +24,9 @@ from voiceskill.asr.whisper_engine import WhisperRecognizer, ensure_whisper_mode
 
 NATHALIE = Path(__file__).parent.parent.parent / "shared" / "realspeech" / "nathalie"
 OPENING = "twee pakken halfvolle melk en een komkommer"
-KNOWN_OFFENDERS = 20
-"""Sentences that changed the cart when this test was written (built-in catalog, Whisper base)."""
+KNOWN_OFFENDERS = 18
+"""Sentences that changed the cart when this test was written (built-in catalog, Whisper base, 2026-12-01;
+between 15 and 20 over four runs that day while the understanding code was being rewritten)."""
 OFFENDERS_CEILING = 25
 """Holds the line while the strict test is expected to fail: a little slack for other CPUs' int8 arithmetic."""
 
@@ -52,7 +53,7 @@ def test_every_sentence_was_heard_after_the_order(heard: list[Heard]) -> None:
 
 
 @pytest.mark.xfail(strict=False, reason=f"{KNOWN_OFFENDERS} of 300 sentences changed the cart when measured "
-                                        "(misheard as `doe maar er nog een erbij`, `oud` taken as oude kaas, ...)")
+                                        "(heard as `doe maar er nog een erbij`, `super` taken as suiker, ...)")
 def test_offtopic_speech_never_changes_the_cart(heard: list[Heard]) -> None:
     found = offenders(heard)
     assert not found, f"{len(found)} of {len(heard)} off-topic sentences changed the cart:\n" + "\n".join(found)

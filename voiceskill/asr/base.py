@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -11,8 +10,6 @@ import numpy as np
 
 from ..errors import VoiceskillError
 
-SURE_SUPPORT = 30.0
-"""Support (nats) reported when no free reading has any share left: the audio fits the grammar."""
 SAMPLE_RATE = 16_000
 """Every engine takes 16 kHz mono; voiceskill.audio converts anything else."""
 
@@ -65,40 +62,32 @@ class Transcript:
     final: bool = True
     """False for a partial result while audio is still streaming in."""
     engine: str = ""
-    free: tuple[str, ...] = ()
-    """Readings that are the recogniser's own words rather than sentences of the store's grammar."""
-    prior: float = 0.0
-    """Nats the grammar's sentences were favoured by over free readings when the shares were made."""
+    margins: tuple[tuple[str, float], ...] = ()
+    """For each reading from the store's grammar: log P(reading | audio) minus that of the
+    recogniser's best free reading (its own words), in nats. Empty when the engine has none."""
 
     def to_dict(self) -> dict[str, Any]:
         return {"text": self.text, "confidence": self.confidence,
                 "alternatives": [list(a) for a in self.alternatives],
                 "words": [vars(w) for w in self.words], "final": self.final, "engine": self.engine,
-                "free": list(self.free), "prior": self.prior}
+                "margins": [list(m) for m in self.margins]}
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> "Transcript":
         return cls(raw["text"], raw.get("confidence", 1.0),
                    tuple((str(t), float(c)) for t, c in raw.get("alternatives", [])),
                    tuple(Word(**w) for w in raw.get("words", [])), raw.get("final", True), raw.get("engine", ""),
-                   tuple(raw.get("free", ())), float(raw.get("prior", 0.0)))
+                   tuple((str(t), float(m)) for t, m in raw.get("margins", [])))
 
     def support(self, text: str) -> float | None:
-        """How much better the audio itself fits ``text`` than the recogniser's best free reading
-        (nats, the grammar's favour taken off); None when the engine gives no free readings.
+        """How much better the audio itself fits ``text`` than the recogniser's own best words
+        (nats; negative when the store's grammar had to favour it); None when unknown, or for
+        a free reading itself.
 
         Why: a store sentence can win only because the grammar favours it (`dat doe je tenslotte
-        ook` heard as `doe mij er nog een erbij`); then the audio does not support a cart change.
+        ook` heard as `doe mij er nog een erbij`); then the audio hardly supports a cart change.
         """
-        if not self.free:
-            return None
-        shares = dict([(self.text, self.confidence), *self.alternatives])
-        if text in self.free:
-            return 0.0
-        best_free = max(shares.get(t, 0.0) for t in self.free)
-        if best_free <= 0.0:
-            return SURE_SUPPORT
-        return min(SURE_SUPPORT, math.log(max(shares.get(text, 0.0), 1e-9) / best_free) + self.prior)
+        return dict(self.margins).get(text)
 
     def word_confidences(self) -> dict[str, float]:
         """How sure the recogniser is of each (lowercased) word, for confirming uncertain numbers.

@@ -348,16 +348,15 @@ class WhisperRecognizer:
                  if text]
         if not heard:
             return Transcript("", 0.0, engine=self.name)
-        readings, free = self._rescore(encoded, frames, heard, self.sentences.candidates(heard, context))
+        readings, margins = self._rescore(encoded, frames, heard, self.sentences.candidates(heard, context))
         text, confidence = readings[0]
         words = self._align(self.tokenizer.encode(" " + text), encoded, frames, to_original)
-        return Transcript(text, confidence, tuple(readings[1:]), words, engine=self.name,
-                          free=free, prior=OUT_OF_GRAMMAR)
+        return Transcript(text, confidence, tuple(readings[1:]), words, engine=self.name, margins=margins)
 
     def _rescore(self, encoded: Any, frames: int, heard: list[str],
-                 grammar: list[str]) -> tuple[list[tuple[str, float]], tuple[str, ...]]:
+                 grammar: list[str]) -> tuple[list[tuple[str, float]], tuple[tuple[str, float], ...]]:
         """Every reading with its share of the probability Whisper gives them all, best first,
-        and which of them are free readings (no grammar sentence).
+        and for each grammar reading its margin (nats) over the best free reading.
 
         Free readings that are no grammar sentence count ``OUT_OF_GRAMMAR`` nats less. The
         best grammar readings are scored again with their numbers swapped, since a number
@@ -375,7 +374,10 @@ class WhisperRecognizer:
         shares /= shares.sum()
         order = np.argsort(-adjusted, kind="stable")
         readings = [(texts[i], round(float(shares[i]), 4)) for i in order]
-        return readings, tuple(t for t, _ in readings if t not in in_grammar)
+        free = max((scores[t] for t in texts if t not in in_grammar), default=None)
+        margins = () if free is None else tuple((t, round(scores[t] - free, 2)) for t, _ in readings
+                                                if t in in_grammar)
+        return readings, margins
 
     def score(self, encoded: Any, frames: int, texts: list[str]) -> list[float]:
         """log P(text | audio) by Whisper's decoder for each text, as a sentence it would write.

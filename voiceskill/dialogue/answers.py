@@ -14,7 +14,7 @@ from ..nlu.numbers import parse_number
 from ..reply import Reply, join, money, render
 from ..reply.render import name_phrase
 from .state import ACTION_INTENTS, Pending, Planned
-from .whole_cart import total as whole_cart_total
+from .whole_cart import revert, total as whole_cart_total
 from .turn import MAX_OPTIONS
 
 if TYPE_CHECKING:
@@ -217,6 +217,8 @@ def _on_yes(turn: "Turn", pending: Pending) -> None:
         turn.say("checkout_done", total=money(total))
     elif pending.kind == "offer_handover":
         turn.handover()
+    elif pending.kind == "confirm_undo":
+        revert(turn)
     elif pending.kind == "confirm_forget":
         turn.ops.append(CartOp("forget"))
         turn.cart.clear()
@@ -228,6 +230,6 @@ def _on_no(turn: "Turn", pending: Pending) -> None:
     added = all(plan.action == "add" for plan in pending.planned)
     key = {"confirm": "not_added" if added else "not_changed", "confirm_clear": "clear_kept",
            "confirm_checkout": "checkout_kept", "offer_handover": "handover_declined",
-           "confirm_forget": "forget_kept"}[pending.kind]
+           "confirm_forget": "forget_kept", "confirm_undo": "not_changed"}[pending.kind]
     turn.say(key)
     _next_question(turn, pending)

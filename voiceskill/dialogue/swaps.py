@@ -26,8 +26,9 @@ def variant(turn: "Turn", old: str, words: list[str]) -> str | None:
     for keep in range(len(name), 0, -1):
         for phrase in (words + name[-keep:], name[:keep] + words):
             match = turn.matcher.match(phrase)
-            if match and match.resolved and match.product_ids[0] != old and \
-                    len(match.said.split()) > len(words) - 1:
+            said = set(match.said.split()) if match else set()
+            if match and match.resolved and match.product_ids[0] != old and said & set(words) and \
+                    said & set(name):
                 return match.product_ids[0]
     return None
 
@@ -80,6 +81,7 @@ def repair_product(turn: "Turn", change: Change) -> None:
         if turn.catalog[new].family != turn.catalog[change.product_id].family and new != change.product_id:
             new = None
     if not new or change.action == "remove":
+        turn.doubtful = True
         turn.add([])
         return
     replace(turn, change, new, item.quantity)

@@ -41,6 +41,8 @@ class Turn:
         self.replies: list[Reply] = []
         self.intent = u.intent
         self.outcome = ""
+        self.doubtful = False
+        """Set when what was said does not fit the conversation: changes are asked first."""
 
     # -- running -------------------------------------------------------------
 
@@ -186,9 +188,10 @@ class Turn:
         return self.confirm_question(planned, key, items=join(phrases))
 
     def uncertain(self) -> bool:
-        """Was the utterance, or a number in it, heard too unsurely to change the cart on?"""
+        """Was the utterance, or a number in it, heard too unsurely to change the cart on, or does
+        it correct (`nee, de komkommer`) something it cannot be a correction of?"""
         quantities = [i.quantity for i in self.u.items] + ([self.u.quantity] if self.u.quantity else [])
-        return self.u.confidence < CONFIRM_UTTERANCE_BELOW or any(
+        return self.doubtful or self.u.confidence < CONFIRM_UTTERANCE_BELOW or any(
             q.confidence < CONFIRM_NUMBER_BELOW for q in quantities)
 
     def commit(self, planned: list[Planned], questions: list[Pending] | None = None) -> None:
@@ -215,6 +218,7 @@ class Turn:
         if self.u.repair and previous:
             swaps.repair_product(self, previous[-1])
             return
+        self.doubtful = self.doubtful or self.u.repair
         if not self.u.items:
             self.more_of_last(self.u.quantity or Quantity(1))
             return

@@ -64,12 +64,20 @@ def checkout(turn: "Turn") -> None:
 
 
 def undo(turn: "Turn") -> None:
-    """Reverts the last change to the cart, whatever turn made it."""
-    from .engine import CartOp
-
+    """Reverts the last change to the cart, whatever turn made it; asks first when unsure."""
     if not turn.undo_batch:
         turn.say("undo_nothing")
         return
+    if turn.uncertain():
+        turn.ask([Pending("confirm_undo", render("undo_ask", asks=True).to_dict())])
+        return
+    revert(turn)
+
+
+def revert(turn: "Turn") -> None:
+    """Put the products of the last change back as they were."""
+    from .engine import CartOp
+
     parts: list[Phrase] = []
     for pid, before, _after in turn.undo_batch:
         if pid not in turn.catalog:

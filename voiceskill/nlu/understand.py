@@ -115,11 +115,13 @@ class Understander:
         if understood.intent == "fallback" or unknown_order:
             understood = _sounds_like_command(understood, FUZZY_CHANGING if unknown_order else FUZZY_SCORE)
         understood = _judge(understood)
-        if not word_confidence or not understood.items:
+        if not word_confidence or not (understood.items or understood.quantity):
             return understood
         heard = {normalize(w): c for w, c in word_confidence.items()}
-        items = tuple(_number_confidence(item, heard) for item in understood.items)
-        return replace(understood, items=items)
+        items = tuple(replace(item, quantity=_number_confidence(item.quantity, item.said, heard))
+                      for item in understood.items)
+        quantity = understood.quantity and _number_confidence(understood.quantity, understood.text, heard)
+        return replace(understood, items=items, quantity=quantity)
 
     def _understand(self, norm: str, confidence: float) -> Understanding:
         words = tuple(norm.split())
@@ -223,14 +225,12 @@ def _sounds_like_command(u: Understanding, threshold: int) -> Understanding:
     return replace(u, intent=intent, items=(), confidence=round(u.confidence * score / 100, 3))
 
 
-def _number_confidence(item: ItemRequest, heard: dict[str, float]) -> ItemRequest:
-    """The item with its quantity as sure as the recogniser was of the number words."""
-    if not item.quantity.explicit:
-        return item
-    numbers = [heard[w] for w in item.said.split() if w in heard and word_value(w) is not None]
-    if not numbers:
-        return item
-    return replace(item, quantity=replace(item.quantity, confidence=min(numbers)))
+def _number_confidence(quantity: Quantity, said: str, heard: dict[str, float]) -> Quantity:
+    """The quantity as sure as the recogniser was of the number words in ``said``."""
+    if not quantity.explicit:
+        return quantity
+    numbers = [heard[w] for w in said.split() if w in heard and word_value(w) is not None]
+    return replace(quantity, confidence=min(numbers)) if numbers else quantity
 
 
 def _content(words: str) -> list[str]:
