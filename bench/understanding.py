@@ -24,12 +24,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from voiceskill.corpus import (  # noqa: E402
-    CLASSES, MEANT, WRONG, CorpusError, CorpusRunner, Tally, hear_after, load_corpus_file,
+    CLASSES, MEANT, WRONG, CorpusError, CorpusRunner, Tally, hear_after, load_corpus_file, summarize,
     read_transcripts,
 )
 from voiceskill.scenarios import Runner, find_scenarios  # noqa: E402
 
 CORPUS = ROOT / "tests" / "corpus"
+FRESH = CORPUS / "fresh"
 SCENARIOS = ROOT / "tests" / "scenarios" / "audio"
 NATHALIE = ROOT.parent / "shared" / "realspeech" / "nathalie"
 OFFTOPIC_CATALOG = None
@@ -66,9 +67,12 @@ def text_corpus(folder: Path = CORPUS) -> dict[str, Any]:
         if name == "overall":
             print("-" * 71)
         print(f"{name:<28}{tally.cases:>7}" + "".join(f"{pct(tally.share(c)):>9}" for c in CLASSES))
+    held_out = summarize(r for r in summary.results if FRESH in r.case.path.parents)
+    print(f"{'of which fresh/ (held out)':<28}{held_out.overall.cases:>7}"
+          + "".join(f"{pct(held_out.overall.share(c)):>9}" for c in CLASSES))
     catalogs = sorted({os.path.relpath(f.catalog.resolve(), ROOT) if f.catalog else "built-in" for f in files})
     return {**summary.to_dict(), "files": len(files), "catalogs": catalogs, "invalid": invalid,
-            "crashed": crashed, "seconds": round(seconds, 2),
+            "crashed": crashed, "seconds": round(seconds, 2), "fresh": held_out.overall.to_dict(),
             "wrong_cases": [r.to_dict() for r in summary.of(WRONG)]}
 
 

@@ -8,7 +8,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable
 
@@ -23,6 +23,31 @@ from .reply import Reply
 
 
 MAX_HYPOTHESES = 5
+CHANGES = frozenset({"add_item", "remove_item", "set_quantity", "replace_item", "undo"})
+"""Intents that change the cart at once, without a question first."""
+WORDS_BEYOND = 3
+"""Words the recogniser's own reading may have beyond a store sentence before that sentence no
+longer explains the speech (`dat doe je tenslotte ook in een gesprek met je vrienden` is not
+`doe mij er nog een erbij`)."""
+NUMBER_DOUBT = 0.25
+"""Share of the readings that hear a number before a product said without one, from which the
+default of one is in doubt."""
+UNSUPPORTED = 0.3
+"""Confidence given to a change the audio does not support: below the dialogue's threshold for asking."""
+
+
+def _weighed(transcript: Transcript, text: str, u: Understanding, answer: bool = False) -> Understanding:
+    """A cart change the audio does not clearly support is asked first: one that leaves much of
+    the speech unexplained, whose number Whisper's own words contradict, or whose unsaid number
+    (`bananen en melk`) other readings hear said (`vier bananen en melk`)."""
+    if u.intent not in CHANGES and not answer:
+        return u
+    doubtful = transcript.words_beyond(text) >= WORDS_BEYOND or transcript.number_contradicted(text) or \
+        any(transcript.number_heard_before(item.match.said) >= NUMBER_DOUBT
+            for item in u.items if item.match and not item.quantity.explicit)
+    if not doubtful:
+        return u
+    return replace(u, confidence=min(u.confidence, UNSUPPORTED))
 
 
 @dataclass(frozen=True)
@@ -146,10 +171,10 @@ class Assistant:
         options = context.options if context else ()
         for text, u in understood:
             if options and pick_option(u, options, self.understander.matcher):
-                return text, u
+                return text, _weighed(transcript, text, u, answer=True)
             if u.intent != "fallback" and all(i.match and i.match.resolved or i.match and i.match.ambiguous
                                               for i in u.items):
-                return text, u
+                return text, _weighed(transcript, text, u)
         return understood[0]
 
     def expected(self, user: str = "default", session: str | None = None) -> Context:

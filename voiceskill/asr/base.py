@@ -89,6 +89,34 @@ class Transcript:
         """
         return dict(self.margins).get(text)
 
+    def _free(self) -> str:
+        """The recogniser's own best reading (not a grammar sentence), or ``""``."""
+        grammar = dict(self.margins)
+        if not grammar:
+            return ""
+        return next((t for t, _ in ((self.text, self.confidence), *self.alternatives) if t not in grammar), "")
+
+    def number_contradicted(self, text: str) -> bool:
+        """Whisper's own words hear one number and ``text`` another (`marker twee mond` vs `maak er een van`)."""
+        free, said = _number_values(self._free()), _number_values(text)
+        return len(free) == 1 and len(said) == 1 and free != said
+
+    def number_heard_before(self, product_words: str) -> float:
+        """The share of the readings that hear a number right before ``product_words``."""
+        total = sum(c for _, c in ((self.text, self.confidence), *self.alternatives)) or 1.0
+        counted = sum(c for t, c in ((self.text, self.confidence), *self.alternatives)
+                      if _number_before(t.lower().split(), product_words.split()))
+        return counted / total
+
+    def words_beyond(self, text: str) -> int:
+        """How many more words the recogniser's own best free reading has than ``text``: speech
+        a short store sentence leaves unexplained (`vier pakken magere melk` read as `wit`)."""
+        grammar = dict(self.margins)
+        free = [t for t, _ in ((self.text, self.confidence), *self.alternatives) if t not in grammar]
+        if not grammar or not free:
+            return 0
+        return len(free[0].split()) - len(text.split())
+
     def word_confidences(self) -> dict[str, float]:
         """How sure the recogniser is of each (lowercased) word, for confirming uncertain numbers.
 
@@ -111,6 +139,21 @@ class Transcript:
                 agreement = sum(weight for words, weight in readings if said in words) / total
                 out[said] = max(out.get(said, 0.0), agreement)
         return out
+
+
+def _number_values(text: str) -> set[float]:
+    from ..nlu.numbers import parse_number
+
+    words = text.lower().split()
+    return {found[0] for i in range(len(words)) if (found := parse_number(words, i))}
+
+
+def _number_before(words: list[str], product: list[str]) -> bool:
+    from ..nlu.numbers import parse_number
+
+    n = len(product)
+    return any(words[i:i + n] == product and i > 0 and parse_number(words, i - 1) and words[i - 1] != "een"
+               for i in range(len(words)))
 
 
 def _words(text: str) -> list[str]:

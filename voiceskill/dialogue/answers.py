@@ -158,8 +158,7 @@ def _choose(turn: "Turn", pending: Pending) -> bool:
         said = [i for i in u.items if i.quantity.explicit]
         quantity = said[0].quantity if said else quantity
         whole = pending.action == "remove" and not quantity.explicit
-        turn.execute([turn.plan(picked, pending.action, quantity, whole)])
-        _next_question(turn, pending)
+        turn.commit([turn.plan(picked, pending.action, quantity, whole)], list(pending.queue))
         return True
     if u.intent in NEW_COMMANDS:
         return False

@@ -373,6 +373,9 @@ class Turn:
             return
         units = self.units(change.product_id, quantity)
         after = {"add": change.before + units, "set": units}.get(change.action, max(0, change.before - units))
+        if self.uncertain():
+            self.ask([self.heard_question([Planned(change.product_id, "set", after)])])
+            return
         plan = self.plan(change.product_id, change.action, quantity)
         self.set_quantity_op(change.product_id, self.cart.get(change.product_id, 0), after, plan)
         product = self.catalog[change.product_id]
