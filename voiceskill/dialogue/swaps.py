@@ -112,6 +112,12 @@ def replace(turn: "Turn", change: Change, new: str, quantity: Quantity) -> None:
         return
     delta = max(1, change.after - change.before if change.action == "add" else change.after)
     plan = turn.plan(new, "add", quantity) if quantity.explicit else Planned(new, "add", delta)
+    if turn.uncertain():
+        back = Planned(change.product_id, "set", turn.cart.get(change.product_id, 0) - (change.after - change.before))
+        turn.ask([turn.confirm_question([back, plan], "replace_ask",
+                                        old=item_phrase(turn.catalog[change.product_id], delta),
+                                        new=turn.planned_phrase(plan))])
+        return
     turn.set_quantity_op(change.product_id, change.after, change.before,
                          Planned(change.product_id, "set", change.before))
     before = turn.cart.get(new, 0)

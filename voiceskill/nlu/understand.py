@@ -255,10 +255,11 @@ def _acceptable(group: _Group, items: list[ItemRequest]) -> bool:
         if not (group.strict or group.repair):
             continue
         if item.match is None:
-            if not (group.strict and 1 <= len(content) <= 2 and (item.quantity.explicit or anchored)):
+            if not (group.strict and 1 <= len(content) <= 2 and (item.quantity.explicit or anchored and len(content) == 1)):
                 return False
         elif len(item.unexplained) > 1 and not item.quantity.explicit or \
-                (group.repair and item.match.confidence < STRICT_CONFIDENCE):
+                (group.repair and item.match.confidence < STRICT_CONFIDENCE) or \
+                (item.match.confidence < ACCEPT and len(content) > 1 and not item.quantity.explicit):
             return False
     return any(i.match or i.quantity.explicit or _content(i.words) for i in items)
 
