@@ -32,6 +32,10 @@ longer explains the speech (`dat doe je tenslotte ook in een gesprek met je vrie
 NUMBER_DOUBT = 0.25
 """Share of the readings that hear a number before a product said without one, from which the
 default of one is in doubt."""
+REJECTED = -12.0
+"""A grammar reading that scores this many nats below Whisper's own words lost even with the
+grammar's favour: the audio rejects it, so it is no cart change and no answer (it may still be
+a question or a command that asks first)."""
 UNSUPPORTED = 0.3
 """Confidence given to a change the audio does not support: below the dialogue's threshold for asking."""
 
@@ -170,12 +174,30 @@ class Assistant:
                       for text, confidence in candidates[:MAX_HYPOTHESES]]
         options = context.options if context else ()
         for text, u in understood:
+            support = transcript.support(text)
+            if support is not None and support < REJECTED and (u.intent in CHANGES or options):
+                continue
             if options and pick_option(u, options, self.understander.matcher):
                 return text, _weighed(transcript, text, u, answer=True)
             if u.intent != "fallback" and all(i.match and i.match.resolved or i.match and i.match.ambiguous
                                               for i in u.items):
-                return text, _weighed(transcript, text, u)
+                return self._numbered(transcript, text, u, understood)
         return understood[0]
+
+    def _numbered(self, transcript: Transcript, text: str, u: Understanding,
+                  understood: list[tuple[str, Understanding]]) -> tuple[str, Understanding]:
+        """The reading weighed; when other readings hear a number before a product this one
+        says without (`vier bananen en melk` for `bananen en melk`), that reading, to be confirmed."""
+        weighed = _weighed(transcript, text, u)
+        doubted = [i for i in u.items if i.match and not i.quantity.explicit
+                   and transcript.number_heard_before(i.match.said) >= NUMBER_DOUBT]
+        if not doubted or u.intent not in CHANGES:
+            return text, weighed
+        for other, v in understood:
+            if v.intent == u.intent and len(v.items) == len(u.items) and \
+                    any(i.quantity.explicit and i.match and i.match.said == doubted[0].match.said for i in v.items):
+                return other, replace(v, confidence=min(v.confidence, UNSUPPORTED))
+        return text, weighed
 
     def expected(self, user: str = "default", session: str | None = None) -> Context:
         """What the shopper is likely to say next: the options just offered, the last
