@@ -116,3 +116,23 @@ def test_misheard_commands_by_spelling_or_sound(understander: Understander, hear
 @pytest.mark.parametrize("text", ["heel", "asdf qwerty", "hoe gaat het met je", "ik wil een fiets"])
 def test_fuzzy_commands_stay_out_of_the_way(understander: Understander, text: str) -> None:
     assert understander.understand(text).intent in ("fallback", "add_item")
+
+
+def test_templates_are_indexed_by_how_they_open_and_end() -> None:
+    from voiceskill.nlu.grammar import compile_template
+
+    template = compile_template("(haal|doe) {items} [er] (weg|uit)", {})
+    assert template.heads == {"ha", "do"} and template.tails == {"eg", "it"}
+    assert template.may_match("ha", "eg") and not template.may_match("ze", "eg")
+    assert compile_template("{items} graag", {}).heads is None
+
+
+def test_speech_leaves_out_groups_marked_speech_false() -> None:
+    from voiceskill import data
+    from voiceskill.nlu.grammar import spoken_part
+
+    raw = data.load("intents")
+    spoken = spoken_part(raw)
+    assert len(spoken["intents"]) < len(raw["intents"])
+    assert all(group.get("speech", True) for group in spoken["intents"])
+    assert {g["intent"] for g in spoken["intents"]} >= {"add_item", "ask_product", "reorder", "forget_me"}

@@ -149,10 +149,10 @@ def _number_values(text: str) -> set[float]:
 
 
 def _number_before(words: list[str], product: list[str]) -> bool:
-    from ..nlu.numbers import parse_number
+    from ..nlu.numbers import articles, parse_number
 
     n = len(product)
-    return any(words[i:i + n] == product and i > 0 and parse_number(words, i - 1) and words[i - 1] != "een"
+    return any(words[i:i + n] == product and i > 0 and parse_number(words, i - 1) and words[i - 1] not in articles()
                for i in range(len(words)))
 
 

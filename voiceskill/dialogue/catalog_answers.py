@@ -51,6 +51,8 @@ def ask_product(turn: "Turn") -> None:
             _not_sold(turn, item)
             continue
         ids = match.product_ids
+        inside = [p for p in ids if p in turn.cart]
+        ids = (inside[0],) if len(ids) > 1 and len(inside) == 1 and turn.u.detail == "price" else ids
         detail = turn.u.detail
         if detail == "cheapest":
             _cheapest(turn, item, ids)
@@ -87,7 +89,7 @@ def _one(turn: "Turn", product: Product, quantity: Quantity, detail: str) -> Non
     else:
         turn.say("price", item=sized(product), price=money(product.price))
     plan = turn.plan(product.id, "add", quantity if quantity.explicit else Quantity())
-    turn.ask([turn.confirm_question([plan], "offer_add")])
+    turn.ask([turn.confirm_question([plan], "offer_more" if product.id in turn.cart else "offer_add")])
 
 
 def _kinds(turn: "Turn", item: ItemRequest, ids: tuple[str, ...], with_prices: bool) -> None:

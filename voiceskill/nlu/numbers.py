@@ -75,6 +75,12 @@ def _ordinal_pattern() -> re.Pattern[str]:
     return re.compile(r"(?:^| )(" + "|".join(re.escape(p) for p in phrases) + r")(?= |$)")
 
 
+@lru_cache(maxsize=1)
+def articles() -> frozenset[str]:
+    """Number words that are also the indefinite article (`een`)."""
+    return frozenset(data.load("numbers")["articles"])
+
+
 def parse_ordinal(words: list[str]) -> int | None:
     """1-based position named by `de eerste`, `nummer twee`, `de laatste` (-1); the longest
     phrase wins where several start at one place, the earliest place otherwise."""
