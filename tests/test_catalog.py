@@ -73,3 +73,21 @@ def test_builtin_catalog_is_large_and_covers_departments() -> None:
                    "bier en wijn", "diepvries", "huishouden", "drogisterij", "baby", "dier"):
         assert needed in departments
     assert all(len(members) >= 2 for members in catalog.families.values())
+
+
+@pytest.mark.parametrize("body, problem", [
+    ("a,A,stuk," + "9" * 400, "absurd price"),
+    ("a,A,stuk,20000", "absurd price"),
+    ("a,A\x00b,stuk,1", "control character"),
+    ("a,A\x1b[31m,stuk,1", "control character"),
+    ("a," + "x" * 1_001 + ",stuk,1", "characters long"),
+    ("a," + "x" * 140_000 + ",stuk,1", "unreadable row"),
+])
+def test_absurd_prices_control_characters_and_huge_fields_are_line_numbered_errors(body: str, problem: str) -> None:
+    with pytest.raises(CatalogError, match=rf"t\.csv, line 2: .*{problem}"):
+        parse_catalog("id,name,unit,price\n" + body + "\n", "t.csv")
+
+
+def test_a_repeated_column_is_an_error() -> None:
+    with pytest.raises(CatalogError, match=r"line 1: repeated column id"):
+        parse_catalog("id,name,unit,id\na,A,stuk,b\n", "t.csv")

@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -35,3 +36,13 @@ def test_state_survives_a_new_process(catalog, tmp_path: Path) -> None:
     assert first.turn("melk", user="p").asks
     second = Assistant(catalog, tmp_path / "db.sqlite")
     assert second.turn("de tweede", user="p").cart == {"volle-melk": 1}
+
+
+@pytest.mark.parametrize("kwargs, named", [
+    ({"text": 42}, "text"), ({"text": None}, "text"), ({"text": "twee bananen", "user": 7}, "user"),
+    ({"text": "twee bananen", "session": ["s"]}, "session"),
+])
+def test_wrong_argument_types_get_a_clear_type_error(tmp_path, kwargs, named) -> None:
+    bot = Assistant(None, tmp_path / "t.db")
+    with pytest.raises(TypeError, match=rf"{named} must be a str"):
+        bot.turn(**kwargs)

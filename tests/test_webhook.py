@@ -366,3 +366,37 @@ def test_new_mapped_intents_reach_understanding_as_sentences(client, app, url: s
     response = post(client, url, mapped(url, intent, params))
     assert response.status_code == 200, response.get_json()
     assert last_log(app)[0] == sentence
+
+
+@pytest.mark.parametrize("url", ["/dialogflow", "/dialogflow-cx", "/actions"])
+def test_a_non_ascii_secret_is_refused_not_a_crash(client, url: str) -> None:
+    response = client.post(url, json=example(PLATFORMS[url]), headers={SECRET[0]: "\xc3\xa9"})
+    assert response.status_code == 401
+
+
+def test_a_non_ascii_basic_auth_password_is_refused(tmp_path: Path) -> None:
+    app = create_app({"catalog": CATALOG, "db": str(tmp_path / "b.db"), "basic_auth": ("df", "pw")})
+    token = base64.b64encode("df:é".encode()).decode()
+    response = app.test_client().post("/dialogflow", json=example(PLATFORMS["/dialogflow"]),
+                                      headers={"Authorization": f"Basic {token}"})
+    assert response.status_code == 401
+
+
+@pytest.mark.parametrize("raw, problem", [
+    (b"[" * 5000 + b"]" * 5000, "nested too deeply"),
+    (b'{"queryResult": {"queryText": "twee bananen \\ud800"}}', "no valid Unicode"),
+])
+def test_deep_nesting_and_lone_surrogates_are_a_400(client, raw: bytes, problem: str) -> None:
+    response = client.post("/dialogflow", data=raw, content_type="application/json",
+                           headers={SECRET[0]: SECRET[1]})
+    assert response.status_code == 400 and problem in response.get_json()["error"]
+
+
+def test_a_request_id_of_another_shopper_does_not_return_their_reply(client, app) -> None:
+    anna, bob = Platform("/dialogflow", PLATFORMS["/dialogflow"], "anna"), \
+        Platform("/dialogflow", PLATFORMS["/dialogflow"], "bob")
+    first = post(client, "/dialogflow", anna.request("twee bananen")).get_json()
+    replayed = bob.request("wat zit er in mijn mandje")
+    replayed["responseId"] = "anna-1"
+    second = post(client, "/dialogflow", replayed).get_json()
+    assert "toegevoegd" in first["fulfillmentText"] and "toegevoegd" not in second["fulfillmentText"]

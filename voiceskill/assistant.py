@@ -40,6 +40,13 @@ UNSUPPORTED = 0.3
 """Confidence given to a change the audio does not support: below the dialogue's threshold for asking."""
 
 
+def _check_text(**arguments: object) -> None:
+    """Arguments that must be text (None allowed for an optional session): a clear TypeError naming them."""
+    for name, value in arguments.items():
+        if not isinstance(value, str) and not (name == "session" and value is None):
+            raise TypeError(f"Assistant.turn: {name} must be a str, not {type(value).__name__}")
+
+
 def _weighed(transcript: Transcript, text: str, u: Understanding, answer: bool = False) -> Understanding:
     """A cart change the audio does not clearly support is asked first: one that leaves much of
     the speech unexplained, whose number Whisper's own words contradict, or whose unsaid number
@@ -109,6 +116,7 @@ class Assistant:
 
         With ``request_id``, a retried request gets the stored result and changes nothing.
         """
+        _check_text(text=text, user=user, session=session)
         session = session or user
         u = understanding or self.understander.understand(text, confidence)
 

@@ -7,6 +7,7 @@ import io
 import math
 import os
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,6 +19,11 @@ KNOWN_COLUMNS = ("id", "name", "synonyms", "family", "category", "unit", "size",
 ID_RE = re.compile(r"^[a-z0-9-]+$")
 SIZE_RE = re.compile(r"^(\d+(?:[.,]\d+)?)\s*([a-z]+)$")
 PRICE_RE = re.compile(r"^\d+(?:\.\d{1,2})?$")
+MAX_PRICE = 10_000.0
+"""Euros per sale unit above which a price is taken for a mistake (spec: bad or absurd price)."""
+MAX_FIELD = 1_000
+"""Characters a field may hold; longer is a broken file, not a product."""
+CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 DEFAULT_CATALOG = Path(__file__).resolve().parent.parent / "catalog" / "products.csv"
 
 
@@ -116,9 +122,16 @@ def _product_from_row(row: dict[str, str]) -> Product:
     sale_units = data.load("units")["sale_units"]
     if unit not in sale_units:
         raise ValueError(f"unknown unit {unit!r} (known: {', '.join(sale_units)})")
+    for column, value in row.items():
+        if value and len(value) > MAX_FIELD:
+            raise ValueError(f"column '{column}' is {len(value):,} characters long (at most {MAX_FIELD:,})")
+        if value and CONTROL_RE.search(value):
+            raise ValueError(f"column '{column}' holds a control character (such as NUL or an escape)")
     price_text = (row.get("price") or "").strip()
     if price_text and not PRICE_RE.match(price_text):
         raise ValueError(f"bad price {price_text!r} (euros with a dot decimal, e.g. 1.19)")
+    if price_text and not float(price_text) <= MAX_PRICE:
+        raise ValueError(f"absurd price {price_text[:20]!r} (more than € {MAX_PRICE:,.0f} per sale unit)")
     size_text = (row.get("size") or "").strip()
     synonyms = tuple(s.strip().lower() for s in (row.get("synonyms") or "").split("|") if s.strip())
     return Product(
@@ -136,14 +149,20 @@ def _product_from_row(row: dict[str, str]) -> Product:
 def parse_catalog(text: str, source: str = "<text>") -> Catalog:
     """Parse catalog CSV text; all or nothing, errors name source and line."""
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    try:
+        header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    except csv.Error as exc:
+        raise CatalogError(source, 1, f"unreadable header: {exc}") from None
+    repeated = sorted({h for h in header if header.count(h) > 1 and h})
+    if repeated:
+        raise CatalogError(source, 1, f"repeated column {', '.join(repeated)} (each column once)")
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
         needed = ", ".join(REQUIRED_COLUMNS)
         raise CatalogError(source, 1, f"missing column {', '.join(missing)} (header needs {needed})")
     reader.fieldnames = header
     products: dict[str, Product] = {}
-    for row in reader:
+    for row in _rows(reader, source):
         line = reader.line_num
         if None in row:
             raise CatalogError(source, line, "more fields than the header has columns")
@@ -159,6 +178,18 @@ def parse_catalog(text: str, source: str = "<text>") -> Catalog:
     if not products:
         raise CatalogError(source, None, "no products (the file has only a header or is empty)")
     return Catalog(products, source)
+
+
+def _rows(reader: csv.DictReader, source: str) -> Iterator[dict[str, str]]:
+    """The rows, with the csv module's own errors (a field too large, a stray NUL) as CatalogError."""
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise CatalogError(source, reader.line_num + 1, f"unreadable row: {exc}") from None
+        yield row
 
 
 def load_catalog(path: str | os.PathLike[str] | None = None) -> Catalog:

@@ -130,25 +130,36 @@ def catch_all_slots() -> list[str]:
     return list(data.load("platform_intents")["catch_all_slots"])
 
 
+def _same(given: str | None, expected: str) -> bool:
+    """A constant-time comparison on bytes, so a non-ASCII value fails instead of raising."""
+    return hmac.compare_digest((given or "").encode("utf-8", "surrogateescape"),
+                               expected.encode("utf-8", "surrogateescape"))
+
+
 def check_secret(config: WebhookConfig, headers: Headers) -> None:
     """Basic auth and/or the shared secret header, whichever are configured."""
     if config.basic_auth:
         auth = request.authorization
         user, password = config.basic_auth
-        if not (auth and hmac.compare_digest(auth.username or "", user)
-                and hmac.compare_digest(auth.password or "", password)):
+        if not (auth and _same(auth.username, user) and _same(auth.password, password)):
             raise WebhookError(401, "HTTP basic authentication failed")
     if config.secret_header:
         name, secret = config.secret_header
-        if not hmac.compare_digest(headers.get(name, ""), secret):
+        if not _same(headers.get(name, ""), secret):
             raise WebhookError(401, f"header {name} is missing or wrong")
 
 
 def parse_json(raw: bytes) -> dict[str, Any]:
+    """The request body as a JSON object; too deep nesting and lone surrogates are a 400 too."""
     try:
         body = json.loads(raw)
+        json.dumps(body, ensure_ascii=False).encode("utf-8")
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise WebhookError(400, f"body is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise WebhookError(400, "body is nested too deeply") from None
+    except UnicodeEncodeError:
+        raise WebhookError(400, "body holds text that is no valid Unicode (a lone surrogate)") from None
     if not isinstance(body, dict):
         raise WebhookError(400, "body must be a JSON object")
     return body
@@ -176,7 +187,7 @@ def run(assistant: Assistant, config: WebhookConfig, platform: str, req: Platfor
     """One platform request through the one dialogue engine; carts per user or per session."""
     session = f"{platform}:{req.session}"
     user = f"{platform}:user:{req.user}" if config.cart_per == "user" and req.user else session
-    request_id = f"{platform}:{req.request_id}" if req.request_id else None
+    request_id = f"{platform}:{user}:{session}:{req.request_id}" if req.request_id else None
     if req.closed:
         return None
     if req.launch:
