@@ -400,3 +400,18 @@ def test_a_request_id_of_another_shopper_does_not_return_their_reply(client, app
     replayed["responseId"] = "anna-1"
     second = post(client, "/dialogflow", replayed).get_json()
     assert "toegevoegd" in first["fulfillmentText"] and "toegevoegd" not in second["fulfillmentText"]
+
+
+@pytest.mark.parametrize("url, spoil", [
+    ("/actions", lambda b: b["session"].update(params={"voiceskill_turn": "x"})),
+    ("/actions", lambda b: b["session"].update(params=["not", "an", "object"])),
+    ("/actions", lambda b: b.update(scene={"name": 42})),
+    ("/dialogflow-cx", lambda b: b.update(pageInfo={"currentPage": 42})),
+])
+def test_a_request_answered_with_an_error_changes_no_cart(client, app, url: str, spoil) -> None:
+    body = Platform(url, PLATFORMS[url], session="spoilt").request("twee bananen")
+    spoil(body)
+    response = post(client, url, body)
+    assert response.status_code == 400
+    carts = app.extensions["voiceskill"].store.db.execute("SELECT count(*) FROM cart_items").fetchone()[0]
+    assert carts == 0

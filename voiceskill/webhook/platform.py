@@ -19,6 +19,7 @@ from werkzeug.datastructures import Headers
 
 from .. import data
 from ..assistant import Assistant, TurnResult
+from ..reply import Reply
 from ..errors import VoiceskillError
 from .config import WebhookConfig
 
@@ -203,12 +204,30 @@ def make_blueprint(adapter: Adapter) -> Blueprint:
         config: WebhookConfig = current_app.extensions["voiceskill.config"]
         raw = request.get_data(cache=True)
         body = _authenticated_body(adapter, config, raw)
-        req = adapter.parse(body, raw)
+        req = _checked(adapter, body, raw)
         result = run(current_app.extensions["voiceskill"], config, adapter.name, req)
         return jsonify(adapter.respond(result, body))
 
     blueprint.add_url_rule(adapter.url, adapter.name, hook, methods=["POST"])
     return blueprint
+
+
+RESPONSE_CHECK = TurnResult("", "", "", "fallback", 1.0, Reply("", ""), {}, False, "answered")
+"""A stand-in turn: answering it reads every request field the real answer will read."""
+
+
+def _checked(adapter: Adapter, body: dict[str, Any], raw: bytes) -> PlatformRequest:
+    """All or nothing: every field the adapter reads, for the request and for its answer, is checked
+    before the turn's transaction, so a request answered with an error never changes a cart."""
+    try:
+        req = adapter.parse(body, raw)
+        adapter.respond(RESPONSE_CHECK, body)
+    except WebhookError:
+        raise
+    except (TypeError, ValueError, KeyError, AttributeError, IndexError) as exc:
+        raise WebhookError(400, f"the request has a field of an unexpected type or shape ({type(exc).__name__})") \
+            from None
+    return req
 
 
 def cart_count(result: TurnResult | None) -> int:
