@@ -169,10 +169,34 @@ def test_v2_database_upgrades_and_keeps_its_data(tmp_path: Path) -> None:
     db.conn.commit()
     db.close()
     store = CartStore(path)
-    assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
+    assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
     assert store.cart("anna") == {"cola": 3} and store.processed("r1") == {"user": "anna", "text": "ja"}
     rows = store.db.execute("SELECT key, user FROM processed_requests ORDER BY key").fetchall()
     assert rows == [("r1", "anna"), ("r2", None)]
     with store.transaction():
         store.forget("anna")
     assert store.processed("r1") is None and store.cart("anna") == {}
+
+
+def test_v3_database_gives_webhook_session_keys_their_kind(tmp_path: Path) -> None:
+    """Carts and conversations kept per session move to `platform:session:<id>`; user keys stay."""
+    from voiceskill.cart import MIGRATIONS
+
+    path = tmp_path / "v3.db"
+    db = sqlite_utils.Database(path)
+    for migration in MIGRATIONS[:3]:
+        migration(db)
+    db.execute("PRAGMA user_version = 3")
+    db.table("cart_items").insert_all([
+        {"user": "alexa:abc", "product_id": "cola", "quantity": 2, "updated": "x"},
+        {"user": "dialogflow:user:anna", "product_id": "sla", "quantity": 1, "updated": "x"},
+        {"user": "dialogflow-cx:s1", "product_id": "sla", "quantity": 4, "updated": "x"},
+        {"user": "anna", "product_id": "ui", "quantity": 5, "updated": "x"}])
+    db.table("sessions").insert({"session": "actions:act1", "user": "actions:act1", "state": "{}", "updated": "x"})
+    db.conn.commit()
+    db.close()
+    store = CartStore(path)
+    assert store.cart("alexa:session:abc") == {"cola": 2} and store.cart("alexa:abc") == {}
+    assert store.cart("dialogflow:user:anna") == {"sla": 1} and store.cart("dialogflow-cx:session:s1") == {"sla": 4}
+    assert store.cart("anna") == {"ui": 5}
+    assert store.load_state("actions:session:act1") == {}

@@ -185,7 +185,7 @@ def test_carts_per_session_when_configured(tmp_path: Path) -> None:
     for session in ("a", "b"):
         post(client, "/alexa", Platform("/alexa", PLATFORMS["/alexa"], session=session).request("een komkommer"))
     users = app.extensions["voiceskill"].store.db.execute("SELECT DISTINCT user FROM cart_items").fetchall()
-    assert sorted(users) == [("alexa:a",), ("alexa:b",)]
+    assert sorted(users) == [("alexa:session:a",), ("alexa:session:b",)]
 
 
 @pytest.mark.parametrize("url", ["/dialogflow", "/dialogflow-cx", "/actions"])
@@ -415,3 +415,17 @@ def test_a_request_answered_with_an_error_changes_no_cart(client, app, url: str,
     assert response.status_code == 400
     carts = app.extensions["voiceskill"].store.db.execute("SELECT count(*) FROM cart_items").fetchone()[0]
     assert carts == 0
+
+
+def test_a_session_named_like_a_user_cannot_reach_that_users_cart(client, app) -> None:
+    """ES `session: user:anna` without a userId once read anna's cart (the keys shared a namespace)."""
+    assistant = app.extensions["voiceskill"]
+    with assistant.store.transaction() as store:
+        store.apply("dialogflow:user:anna", [__import__("voiceskill").dialogue.CartOp("set", "komkommer", 3)])
+    body = {"session": "user:anna", "responseId": "x1", "queryResult": {"queryText": "wat zit er in mijn mandje"}}
+    reply = post(client, "/dialogflow", body).get_json()["fulfillmentText"]
+    assert "komkommer" not in reply
+    post(client, "/dialogflow", {"session": "user:anna", "responseId": "x2",
+                                 "queryResult": {"queryText": "maak mijn mandje leeg"}})
+    post(client, "/dialogflow", {"session": "user:anna", "responseId": "x3", "queryResult": {"queryText": "ja"}})
+    assert assistant.cart("dialogflow:user:anna") == {"komkommer": 3}

@@ -59,7 +59,25 @@ def _v3(db: sqlite_utils.Database) -> None:
     db.table("processed_requests").create_index(["user"])
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3]
+WEBHOOK_PLATFORMS = ("dialogflow", "dialogflow-cx", "actions", "alexa")
+KEYED_COLUMNS = (("cart_items", "user"), ("changes", "user"), ("orders", "user"), ("conversation_log", "user"),
+                 ("conversation_log", "session"), ("sessions", "session"), ("sessions", "user"),
+                 ("processed_requests", "user"))
+
+
+def _v4(db: sqlite_utils.Database) -> None:
+    """Webhook session keys gain their kind (`alexa:abc` -> `alexa:session:abc`), so that a session id
+    can no longer name a user's cart (`user:anna`); carts and conversations move along, nothing is lost."""
+    for platform in WEBHOOK_PLATFORMS:
+        head = len(platform) + 1
+        for table, column in KEYED_COLUMNS:
+            db.execute(f"UPDATE {table} SET {column} = substr({column}, 1, ?) || 'session:' || substr({column}, ?) "
+                       f"WHERE substr({column}, 1, ?) = ? AND substr({column}, ?, 5) != 'user:' "
+                       f"AND substr({column}, ?, 8) != 'session:'",
+                       [head, head + 1, head, platform + ":", head + 1, head + 1])
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4]
 REQUEST_MEMORY_S = 24 * 3600
 FORGET_TABLES = ("cart_items", "changes", "orders", "sessions", "conversation_log", "processed_requests")
 """Tables with a `user` column whose rows `forget` deletes (order_items go with their orders)."""

@@ -184,11 +184,25 @@ def _authenticated_body(adapter: Adapter, config: WebhookConfig, raw: bytes) -> 
         raise WebhookError(400, f"Alexa request verification failed: {exc}") from None
 
 
+KEY_KINDS = ("session", "user")
+
+
+def storage_key(platform: str, kind: str, ident: str) -> str:
+    """The one place webhook storage keys are made: `alexa:user:<id>`, `dialogflow:session:<id>`.
+
+    Why: the kind sits between platform and id, so no session id (`user:anna`) can name a user's
+    cart, and no platform's ids another's.
+    """
+    if kind not in KEY_KINDS:
+        raise ValueError(f"unknown storage key kind {kind!r}")
+    return f"{platform}:{kind}:{ident}"
+
+
 def run(assistant: Assistant, config: WebhookConfig, platform: str, req: PlatformRequest) -> TurnResult | None:
     """One platform request through the one dialogue engine; carts per user or per session."""
-    session = f"{platform}:{req.session}"
-    user = f"{platform}:user:{req.user}" if config.cart_per == "user" and req.user else session
-    request_id = f"{platform}:{user}:{session}:{req.request_id}" if req.request_id else None
+    session = storage_key(platform, "session", req.session)
+    user = storage_key(platform, "user", req.user) if config.cart_per == "user" and req.user else session
+    request_id = f"{session}|{user}|{req.request_id}" if req.request_id else None
     if req.closed:
         return None
     if req.launch:
