@@ -63,3 +63,12 @@ def test_spoken_demo_end_to_end(tmp_path: Path, monkeypatch) -> None:
     assert result.output.count("computer") == 1, "the assistant introduces itself once"
     replies = sorted(tmp_path.glob("*.wav"))
     assert len(replies) == 10 and all(p.stat().st_size > 10_000 for p in replies)
+
+
+def test_each_demo_run_speaks_into_a_folder_of_its_own(tmp_path: Path, monkeypatch) -> None:
+    from voiceskill.cli import demo_folder
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    first, second = demo_folder(), demo_folder()
+    assert first != second and first.is_dir() and second.is_dir()
+    assert first.parent == second.parent and tmp_path in first.parents

@@ -99,8 +99,6 @@ def demo(catalog: str | None, engine: str, model: str | None, text_only: bool, t
 
     Example: voiceskill demo
     """
-    from .paths import data_dir
-
     spoken = REPO_ROOT / "audio_fixtures" / "demo.yaml"
     path = Path(str(resources.files("voiceskill.data").joinpath("demo.yaml"))) if text_only else spoken
     runner = Runner(catalog, engine, model)
@@ -110,7 +108,7 @@ def demo(catalog: str | None, engine: str, model: str | None, text_only: bool, t
     if not text_only:
         from .tts import make_speaker
 
-        speaker = make_speaker(tts or f"wav:{data_dir() / 'demo-replies'}", echo=None)
+        speaker = make_speaker(tts or f"wav:{demo_folder()}", echo=None)
     for turn in result.turns:
         heard = "" if turn.said == turn.transcript else f"  (audio: {Path(turn.said).name})"
         click.echo(f"jij> {turn.transcript}{heard}")
@@ -127,6 +125,17 @@ def demo(catalog: str | None, engine: str, model: str | None, text_only: bool, t
     scripted = sum(not t.failures for t in result.turns)
     click.echo(f"{scripted} of {len(result.turns)} spoken turns went as scripted (synthetic voices are hard "
                f"for {pick_engine(engine, model)} recognition; see bench/asr.py)")
+
+
+def demo_folder() -> Path:
+    """A fresh folder for one demo run's reply WAVs, so runs side by side never overwrite each other."""
+    import tempfile
+
+    from .paths import data_dir
+
+    parent = data_dir() / "demo-replies"
+    parent.mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(prefix="run-", dir=parent))
 
 
 @main.command()
