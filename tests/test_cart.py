@@ -169,7 +169,7 @@ def test_v2_database_upgrades_and_keeps_its_data(tmp_path: Path) -> None:
     db.conn.commit()
     db.close()
     store = CartStore(path)
-    assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
+    assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 5
     assert store.cart("anna") == {"cola": 3} and store.processed("r1") == {"user": "anna", "text": "ja"}
     rows = store.db.execute("SELECT key, user FROM processed_requests ORDER BY key").fetchall()
     assert rows == [("r1", "anna"), ("r2", None)]

@@ -429,3 +429,16 @@ def test_a_session_named_like_a_user_cannot_reach_that_users_cart(client, app) -
                                  "queryResult": {"queryText": "maak mijn mandje leeg"}})
     post(client, "/dialogflow", {"session": "user:anna", "responseId": "x3", "queryResult": {"queryText": "ja"}})
     assert assistant.cart("dialogflow:user:anna") == {"komkommer": 3}
+
+
+def test_healthz_says_unhealthy_when_the_database_takes_no_writes(client, app) -> None:
+    store = app.extensions["voiceskill"].store
+    assert client.get("/healthz").status_code == 200
+    store.db.execute("PRAGMA query_only = ON")   # SQLite itself refusing every write, as a full or read-only disk would
+    try:
+        response = client.get("/healthz")
+        assert response.status_code == 503 and response.get_json()["status"] == "unhealthy"
+        assert "takes no writes" in response.get_json()["error"]
+    finally:
+        store.db.execute("PRAGMA query_only = OFF")
+    assert client.get("/healthz").status_code == 200

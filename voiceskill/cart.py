@@ -77,7 +77,12 @@ def _v4(db: sqlite_utils.Database) -> None:
                        [head, head + 1, head, platform + ":", head + 1, head + 1])
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4]
+def _v5(db: sqlite_utils.Database) -> None:
+    """One row a health check rewrites: proof that the database takes writes (disk full, read-only)."""
+    db.table("health").create({"id": int, "at": str}, pk="id")
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4, _v5]
 REQUEST_MEMORY_S = 24 * 3600
 FORGET_TABLES = ("cart_items", "changes", "orders", "sessions", "conversation_log", "processed_requests")
 """Tables with a `user` column whose rows `forget` deletes (order_items go with their orders)."""
@@ -296,6 +301,15 @@ class CartStore:
         self.db.execute("INSERT OR REPLACE INTO processed_requests (key, result, at, user) "
                         "VALUES (?, ?, ?, ?)",
                         [key, json.dumps(result), now.isoformat(timespec="milliseconds"), result.get("user")])
+
+    def write_problem(self) -> str | None:
+        """Why the database takes no write right now (None when it does), for `/healthz`."""
+        try:
+            with self.transaction():
+                self.db.execute("INSERT OR REPLACE INTO health (id, at) VALUES (1, ?)", [_now()])
+        except sqlite3.Error as exc:
+            return f"the database takes no writes: {exc}"
+        return None
 
     def log(self, entry: LogEntry) -> None:
         row = asdict(entry)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, jsonify
+from flask import Flask, current_app, jsonify
 from werkzeug.exceptions import HTTPException
 
 from ..assistant import Assistant
@@ -37,9 +37,17 @@ def create_app(config: WebhookConfig | dict[str, Any] | None = None) -> Flask:
         log.warning("no basic auth or secret header configured: Dialogflow and Actions endpoints are open")
     for adapter in ADAPTERS:
         app.register_blueprint(make_blueprint(adapter))
-    app.add_url_rule("/healthz", "healthz", lambda: jsonify(status="ok"))
+    app.add_url_rule("/healthz", "healthz", _healthz)
     _register_errors(app)
     return app
+
+
+def _healthz() -> Any:
+    """200 when a turn could be stored; 503 otherwise, so a load balancer takes this instance out."""
+    problem = current_app.extensions["voiceskill"].store.write_problem()
+    if problem:
+        return jsonify(status="unhealthy", error=problem), 503
+    return jsonify(status="ok")
 
 
 def _alexa_verifier(config: WebhookConfig) -> Any:
