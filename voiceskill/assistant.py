@@ -47,16 +47,21 @@ def _check_text(**arguments: object) -> None:
             raise TypeError(f"Assistant.turn: {name} must be a str, not {type(value).__name__}")
 
 
-def _weighed(transcript: Transcript, text: str, u: Understanding, answer: bool = False) -> Understanding:
+def _unsaid_numbers(transcript: Transcript, u: Understanding) -> list[str]:
+    """Product words said without a number that other readings hear one before (`vier bananen`)."""
+    return [i.match.said for i in u.items if i.match and not i.quantity.explicit
+            and transcript.number_heard_before(i.match.said) >= NUMBER_DOUBT]
+
+
+def _weighed(transcript: Transcript, text: str, u: Understanding, answer: bool = False,
+             unsaid: list[str] | None = None) -> Understanding:
     """A cart change the audio does not clearly support is asked first: one that leaves much of
     the speech unexplained, whose number Whisper's own words contradict, or whose unsaid number
     (`bananen en melk`) other readings hear said (`vier bananen en melk`)."""
     if u.intent not in CHANGES and not answer:
         return u
-    doubtful = transcript.words_beyond(text) >= WORDS_BEYOND or transcript.number_contradicted(text) or \
-        any(transcript.number_heard_before(item.match.said) >= NUMBER_DOUBT
-            for item in u.items if item.match and not item.quantity.explicit)
-    if not doubtful:
+    unsaid = _unsaid_numbers(transcript, u) if unsaid is None else unsaid
+    if transcript.words_beyond(text) < WORDS_BEYOND and not transcript.number_contradicted(text) and not unsaid:
         return u
     return replace(u, confidence=min(u.confidence, UNSUPPORTED))
 
@@ -196,16 +201,12 @@ class Assistant:
                   understood: list[tuple[str, Understanding]]) -> tuple[str, Understanding]:
         """The reading weighed; when other readings hear a number before a product this one
         says without (`vier bananen en melk` for `bananen en melk`), that reading, to be confirmed."""
-        weighed = _weighed(transcript, text, u)
-        doubted = [i for i in u.items if i.match and not i.quantity.explicit
-                   and transcript.number_heard_before(i.match.said) >= NUMBER_DOUBT]
-        if not doubted or u.intent not in CHANGES:
-            return text, weighed
-        for other, v in understood:
+        unsaid = _unsaid_numbers(transcript, u) if u.intent in CHANGES else []
+        for other, v in understood if unsaid else ():
             if v.intent == u.intent and len(v.items) == len(u.items) and \
-                    any(i.quantity.explicit and i.match and i.match.said == doubted[0].match.said for i in v.items):
+                    any(i.quantity.explicit and i.match and i.match.said == unsaid[0] for i in v.items):
                 return other, replace(v, confidence=min(v.confidence, UNSUPPORTED))
-        return text, weighed
+        return text, _weighed(transcript, text, u, unsaid=unsaid)
 
     def expected(self, user: str = "default", session: str | None = None) -> Context:
         """What the shopper is likely to say next: the options just offered, the last

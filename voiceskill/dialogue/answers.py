@@ -51,13 +51,8 @@ def answer(turn: "Turn", pending: Pending) -> bool:
 
 def _corrected(turn: "Turn", plan: Planned, quantity: Quantity) -> bool:
     """`nee, twee` to `Weet je het zeker: tweehonderd komkommers?`: the change with the new number."""
-    quantity = turn.counted(plan.product_id, quantity)
-    questions: list[Pending] = []
     turn.intent = ACTION_INTENTS.get(plan.action, "add_item")
-    if turn.sensible(plan.product_id, quantity, questions, plan.action):
-        turn.commit([turn.plan(plan.product_id, plan.action, quantity)], questions)
-    else:
-        turn.ask(questions)
+    turn.change_amount(plan.product_id, plan.action, turn.counted(plan.product_id, quantity))
     return True
 
 
@@ -142,8 +137,7 @@ def _choose(turn: "Turn", pending: Pending) -> bool:
         turn.state.misses = 0
         turn.intent = ACTION_INTENTS[pending.action]
         default = Quantity.from_dict(pending.quantity) if pending.quantity else Quantity()
-        turn.execute([turn.plan(pid, pending.action, q or default) for pid, q in several])
-        _next_question(turn, pending)
+        turn.commit([turn.plan(pid, pending.action, q or default) for pid, q in several], list(pending.queue))
         return True
     left = _narrowed(turn, pending) if u.ordinal is None else []
     picked = left[0] if len(left) == 1 else None if left else pick_option(u, pending.options, turn.matcher)

@@ -10,6 +10,7 @@ from ..nlu.matcher import ACCEPT, SUGGEST
 from ..nlu.understand import Understanding
 from ..reply import Phrase, Reply, item_phrase, join, render
 from ..reply.render import more_phrase, name_phrase
+from . import catalog_answers, orders, swaps, whole_cart
 from .state import Change, DialogueState, Pending, Planned
 
 if TYPE_CHECKING:
@@ -89,8 +90,6 @@ class Turn:
         self.replies.append(Reply.from_dict(first.question))
 
     def handle(self, previous: list[Change]) -> None:
-        from . import catalog_answers, orders, swaps, whole_cart
-
         handlers: dict[str, Callable[[], None]] = {
             "add_item": lambda: self.add(previous), "remove_item": self.remove,
             "set_quantity": lambda: self.set_quantity(previous), "read_cart": lambda: whole_cart.read_cart(self),
@@ -213,8 +212,6 @@ class Turn:
     # -- intents -------------------------------------------------------------
 
     def add(self, previous: list[Change]) -> None:
-        from . import swaps
-
         if self.u.repair and previous:
             swaps.repair_product(self, previous[-1])
             return
@@ -271,12 +268,14 @@ class Turn:
         if not pid or pid not in self.catalog:
             self.say("no_product")
             return
+        self.change_amount(pid, "add", self.counted(pid, quantity))
+
+    def change_amount(self, product_id: str, action: str, quantity: Quantity) -> None:
+        """Make the change when the amount is sensible; else ask about it, or refuse it."""
         questions: list[Pending] = []
-        quantity = self.counted(pid, quantity)
-        if self.sensible(pid, quantity, questions):
-            self.commit([self.plan(pid, "add", quantity)], questions)
-        else:
-            self.ask(questions)
+        if self.sensible(product_id, quantity, questions, action):
+            self.commit([self.plan(product_id, action, quantity)])
+        self.ask(questions)
 
     def counted(self, product_id: str, quantity: Quantity) -> Quantity:
         """A bare number about a product already named (`nee, vier`, `nog twee`) counts its sale units."""
@@ -306,8 +305,6 @@ class Turn:
         return None
 
     def remove(self) -> None:
-        from . import orders
-
         if self.u.detail in ("except", "no_need"):
             (orders.keep_only if self.u.detail == "except" else orders.no_need)(self)
             return
@@ -345,16 +342,11 @@ class Turn:
         elif quantity.number == 0:
             self.commit([self.plan(target, "remove", quantity, whole=True)])
         else:
-            questions: list[Pending] = []
-            if self.sensible(target, quantity, questions, "set"):
-                self.commit([self.plan(target, "set", quantity)])
-            self.ask(questions)
+            self.change_amount(target, "set", quantity)
 
     def sibling_swap(self, item: ItemRequest) -> bool:
         """`maak er maar rosé van`, `toch maar de volle`: a product not in the cart whose
         family is, without a new number, replaces that one."""
-        from .swaps import replace
-
         match = item.match
         if item.quantity.explicit or not (match and match.resolved) or match.product_ids[0] in self.cart:
             return False
@@ -362,7 +354,7 @@ class Turn:
         kin = [p for p in self.cart if new.family and self.catalog[p].family == new.family]
         if len(kin) != 1:
             return False
-        replace(self, Change(kin[0], 0, self.cart[kin[0]], "add", self.cart[kin[0]]), new.id, Quantity())
+        swaps.replace(self, Change(kin[0], 0, self.cart[kin[0]], "add", self.cart[kin[0]]), new.id, Quantity())
         return True
 
     def repair_number(self, change: Change, quantity: Quantity) -> None:
@@ -395,8 +387,6 @@ class Turn:
         self.say("goodbye")
 
     def fallback(self, previous: list[Change]) -> None:
-        from . import swaps
-
         if swaps.repair_by_word(self, previous):
             return
         self.state.misses += 1
