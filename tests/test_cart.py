@@ -153,22 +153,27 @@ def test_forget_is_undone_with_a_failed_turn(store: CartStore, catalog) -> None:
     assert store.cart("anna") == {"komkommer": 2} and store.last_order("anna") and store.log_entries("anna")
 
 
-def test_v2_database_upgrades_and_keeps_its_data(tmp_path: Path) -> None:
-    """Schema 3 files each stored request result under its user; older rows get theirs from the result."""
+def old_database(path: Path, version: int, rows: dict[str, list[dict]]) -> CartStore:
+    """A database file at schema ``version`` holding ``rows`` per table, opened (and so upgraded) now."""
     from voiceskill.cart import MIGRATIONS
 
-    path = tmp_path / "v2.db"
     db = sqlite_utils.Database(path)
-    for migration in MIGRATIONS[:2]:
+    for migration in MIGRATIONS[:version]:
         migration(db)
-    db.execute("PRAGMA user_version = 2")
-    db.table("processed_requests").insert_all([
-        {"key": "r1", "result": json.dumps({"user": "anna", "text": "ja"}), "at": "2099-01-01T00:00:00+00:00"},
-        {"key": "r2", "result": "not json", "at": "2099-01-01T00:00:00+00:00"}])
-    db.table("cart_items").insert({"user": "anna", "product_id": "cola", "quantity": 3, "updated": "x"})
+    db.execute(f"PRAGMA user_version = {version}")
+    for table, inserted in rows.items():
+        db.table(table).insert_all(inserted)
     db.conn.commit()
     db.close()
-    store = CartStore(path)
+    return CartStore(path)
+
+
+def test_v2_database_upgrades_and_keeps_its_data(tmp_path: Path) -> None:
+    """Schema 3 files each stored request result under its user; older rows get theirs from the result."""
+    store = old_database(tmp_path / "v2.db", 2, {"processed_requests": [
+        {"key": "r1", "result": json.dumps({"user": "anna", "text": "ja"}), "at": "2099-01-01T00:00:00+00:00"},
+        {"key": "r2", "result": "not json", "at": "2099-01-01T00:00:00+00:00"}],
+        "cart_items": [{"user": "anna", "product_id": "cola", "quantity": 3, "updated": "x"}]})
     assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 5
     assert store.cart("anna") == {"cola": 3} and store.processed("r1") == {"user": "anna", "text": "ja"}
     rows = store.db.execute("SELECT key, user FROM processed_requests ORDER BY key").fetchall()
@@ -180,22 +185,12 @@ def test_v2_database_upgrades_and_keeps_its_data(tmp_path: Path) -> None:
 
 def test_v3_database_gives_webhook_session_keys_their_kind(tmp_path: Path) -> None:
     """Carts and conversations kept per session move to `platform:session:<id>`; user keys stay."""
-    from voiceskill.cart import MIGRATIONS
-
-    path = tmp_path / "v3.db"
-    db = sqlite_utils.Database(path)
-    for migration in MIGRATIONS[:3]:
-        migration(db)
-    db.execute("PRAGMA user_version = 3")
-    db.table("cart_items").insert_all([
+    store = old_database(tmp_path / "v3.db", 3, {"cart_items": [
         {"user": "alexa:abc", "product_id": "cola", "quantity": 2, "updated": "x"},
         {"user": "dialogflow:user:anna", "product_id": "sla", "quantity": 1, "updated": "x"},
         {"user": "dialogflow-cx:s1", "product_id": "sla", "quantity": 4, "updated": "x"},
-        {"user": "anna", "product_id": "ui", "quantity": 5, "updated": "x"}])
-    db.table("sessions").insert({"session": "actions:act1", "user": "actions:act1", "state": "{}", "updated": "x"})
-    db.conn.commit()
-    db.close()
-    store = CartStore(path)
+        {"user": "anna", "product_id": "ui", "quantity": 5, "updated": "x"}],
+        "sessions": [{"session": "actions:act1", "user": "actions:act1", "state": "{}", "updated": "x"}]})
     assert store.cart("alexa:session:abc") == {"cola": 2} and store.cart("alexa:abc") == {}
     assert store.cart("dialogflow:user:anna") == {"sla": 1} and store.cart("dialogflow-cx:session:s1") == {"sla": 4}
     assert store.cart("anna") == {"ui": 5}
