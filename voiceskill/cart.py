@@ -1,8 +1,12 @@
 """Carts, orders, change history and the conversation log, in SQLite via sqlite-utils.
 
 One transaction per turn (`CartStore.transaction`), WAL mode, and a schema
-version in `PRAGMA user_version` that upgrades itself on open. `forget` deletes
-all that is stored about one shopper (spec: `forget_me`).
+version in `PRAGMA user_version` that upgrades itself on open (voiceskill/schema.py).
+A file that cannot be opened, upgraded or written is refused at open with a
+StorageError naming it and the fix; a write that fails later rolls the turn back
+and raises the same error. The WAL is checkpointed every 1,000 pages and cut
+back to 4 MiB after each checkpoint, so it stays bounded. `forget` deletes all
+that is stored about one shopper (spec: `forget_me`).
 """
 
 from __future__ import annotations
@@ -15,78 +19,41 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import sqlite_utils
 
 from .catalog import Catalog
 from .dialogue import CartOp
-from .errors import VoiceskillError
+from .errors import StorageError
 from .paths import db_path
+from .schema import MIGRATIONS, MOVE_ASIDE, SCHEMA_VERSION, WEBHOOK_PLATFORMS, check, upgrade
 
 
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
 
 
-def _v1(db: sqlite_utils.Database) -> None:
-    db.table("cart_items").create({"user": str, "product_id": str, "quantity": int, "updated": str},
-                                  pk=("user", "product_id"))
-    db.table("changes").create({"id": int, "user": str, "batch": int, "product_id": str, "before": int,
-                                "after": int, "at": str, "state": str}, pk="id")
-    db.table("changes").create_index(["user", "batch"])
-    db.table("orders").create({"id": int, "user": str, "at": str, "total": float, "items": int}, pk="id")
-    db.table("order_items").create({"order_id": int, "product_id": str, "name": str, "quantity": int,
-                                    "price": float}, foreign_keys=[("order_id", "orders", "id")])
-    db.table("conversation_log").create({"id": int, "at": str, "user": str, "session": str, "text": str,
-                                         "intent": str, "confidence": float, "reply": str, "outcome": str},
-                                        pk="id")
-    db.table("conversation_log").create_index(["user", "at"])
-    db.table("sessions").create({"session": str, "user": str, "state": str, "updated": str}, pk="session")
-
-
-def _v2(db: sqlite_utils.Database) -> None:
-    """Replies to webhook requests already handled, so a platform's retry changes nothing twice."""
-    db.table("processed_requests").create({"key": str, "result": str, "at": str}, pk="key")
-    db.table("processed_requests").create_index(["at"])
-
-
-def _v3(db: sqlite_utils.Database) -> None:
-    """Whose each stored request result is, so `forget` can delete a shopper's results too."""
-    db.table("processed_requests").add_column("user", str)
-    db.execute("UPDATE processed_requests SET user = json_extract(result, '$.user') "
-               "WHERE json_valid(result)")
-    db.table("processed_requests").create_index(["user"])
-
-
-WEBHOOK_PLATFORMS = ("dialogflow", "dialogflow-cx", "actions", "alexa")
-KEYED_COLUMNS = (("cart_items", "user"), ("changes", "user"), ("orders", "user"), ("conversation_log", "user"),
-                 ("conversation_log", "session"), ("sessions", "session"), ("sessions", "user"),
-                 ("processed_requests", "user"))
-
-
-def _v4(db: sqlite_utils.Database) -> None:
-    """Webhook session keys gain their kind (`alexa:abc` -> `alexa:session:abc`), so that a session id
-    can no longer name a user's cart (`user:anna`); carts and conversations move along, nothing is lost."""
-    for platform in WEBHOOK_PLATFORMS:
-        head = len(platform) + 1
-        for table, column in KEYED_COLUMNS:
-            db.execute(f"UPDATE {table} SET {column} = substr({column}, 1, ?) || 'session:' || substr({column}, ?) "
-                       f"WHERE substr({column}, 1, ?) = ? AND substr({column}, ?, 5) != 'user:' "
-                       f"AND substr({column}, ?, 8) != 'session:'",
-                       [head, head + 1, head, platform + ":", head + 1, head + 1])
-
-
-def _v5(db: sqlite_utils.Database) -> None:
-    """One row a health check rewrites: proof that the database takes writes (disk full, read-only)."""
-    db.table("health").create({"id": int, "at": str}, pk="id")
-
-
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4, _v5]
 REQUEST_MEMORY_S = 24 * 3600
+WAL_CHECKPOINT_PAGES = 1000
+WAL_LIMIT_BYTES = 4 * 1024 * 1024
+FIX = "pass --db PATH or set VOICESKILL_DB to a writable file"
+KEY_KINDS = ("session", "user")
 FORGET_TABLES = ("cart_items", "changes", "orders", "sessions", "conversation_log", "processed_requests")
 """Tables with a `user` column whose rows `forget` deletes (order_items go with their orders)."""
-SCHEMA_VERSION = len(MIGRATIONS)
+
+__all__ = ["CartStore", "LogEntry", "MIGRATIONS", "SCHEMA_VERSION", "WEBHOOK_PLATFORMS", "storage_key"]
+
+
+def storage_key(platform: str, kind: str, ident: str) -> str:
+    """The one place webhook storage keys are made: `alexa:user:<id>`, `dialogflow:session:<id>`.
+
+    Why: the kind sits between platform and id, so no session id (`user:anna`) can name a user's
+    cart, and no platform's ids another's.
+    """
+    if kind not in KEY_KINDS:
+        raise ValueError(f"unknown storage key kind {kind!r}")
+    return f"{platform}:{kind}:{ident}"
 
 
 @dataclass(frozen=True)
@@ -114,8 +81,20 @@ class CartStore:
         if self.path == ":memory:":
             self._memory = self._open()
         else:
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        self.migrate(self.db)
+            try:
+                Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StorageError(f"cannot make the folder for the cart database {self.path} "
+                                   f"({exc.strerror}): {FIX}") from None
+        try:
+            upgrade(self.db, self.path)
+            check(self.db, self.path)
+        except sqlite3.Error as exc:
+            raise StorageError(f"cannot read the cart database {self.path} ({exc}): it is damaged or not a "
+                               f"voiceskill database; {MOVE_ASIDE}") from None
+        problem = self.write_problem()
+        if problem:
+            raise StorageError(f"{problem}: check its permissions and the free disk space, or {FIX}")
 
     def _open(self) -> sqlite_utils.Database:
         try:
@@ -124,9 +103,13 @@ class CartStore:
             if self.path != ":memory:":
                 conn.execute("PRAGMA journal_mode = WAL")
                 conn.execute("PRAGMA synchronous = NORMAL")
+                conn.execute(f"PRAGMA wal_autocheckpoint = {WAL_CHECKPOINT_PAGES}")
+                conn.execute(f"PRAGMA journal_size_limit = {WAL_LIMIT_BYTES}")
+        except sqlite3.OperationalError as exc:
+            raise StorageError(f"cannot open the cart database {self.path} ({exc}): {FIX}") from None
         except sqlite3.Error as exc:
-            raise VoiceskillError(f"cannot open the cart database {self.path}: {exc} "
-                                  "(pass --db PATH or set VOICESKILL_DB to a writable file)") from None
+            raise StorageError(f"cannot open the cart database {self.path} ({exc}): it is damaged or not a "
+                               f"voiceskill database; {MOVE_ASIDE}") from None
         return sqlite_utils.Database(conn)
 
     @property
@@ -139,32 +122,39 @@ class CartStore:
 
     @staticmethod
     def migrate(db: sqlite_utils.Database) -> None:
-        """Bring the schema up to SCHEMA_VERSION, one version at a time."""
-        version = db.execute("PRAGMA user_version").fetchone()[0]
-        if version > SCHEMA_VERSION:
-            raise VoiceskillError(f"the cart database has schema {version}, newer than this voiceskill "
-                                  f"({SCHEMA_VERSION}); upgrade voiceskill")
-        for number in range(version, SCHEMA_VERSION):
-            db.execute("BEGIN IMMEDIATE")
-            try:
-                MIGRATIONS[number](db)
-                db.execute(f"PRAGMA user_version = {number + 1}")
-                db.execute("COMMIT")
-            except Exception:
-                db.execute("ROLLBACK")
-                raise
+        """Bring the schema up to SCHEMA_VERSION (see voiceskill/schema.py)."""
+        upgrade(db, "(database)")
 
     @contextmanager
     def transaction(self) -> Iterator["CartStore"]:
-        """One atomic unit of work: all of a turn's reads and writes, or none of its writes."""
+        """One atomic unit of work: all of a turn's reads and writes, or none of its writes.
+
+        A database error inside becomes a StorageError that names the file, after the rollback.
+        """
         with self._lock if self._memory is not None else _nolock():
-            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                self.db.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as exc:
+                raise self._failed(exc) from None
             try:
                 yield self
-            except BaseException:
-                self.db.execute("ROLLBACK")
+                self.db.execute("COMMIT")
+            except BaseException as exc:
+                self._rollback()
+                if isinstance(exc, sqlite3.Error):
+                    raise self._failed(exc) from None
                 raise
-            self.db.execute("COMMIT")
+
+    def _rollback(self) -> None:
+        """Undo the open transaction; SQLite may already have rolled it back itself (disk full)."""
+        try:
+            self.db.execute("ROLLBACK")
+        except sqlite3.Error:
+            pass
+
+    def _failed(self, exc: sqlite3.Error) -> StorageError:
+        return StorageError(f"the cart database {self.path} took no change ({exc}); nothing was changed. "
+                            "Check the free disk space and the file's permissions", reason=str(exc))
 
     # -- reads ---------------------------------------------------------------
 
@@ -303,12 +293,12 @@ class CartStore:
                         [key, json.dumps(result), now.isoformat(timespec="milliseconds"), result.get("user")])
 
     def write_problem(self) -> str | None:
-        """Why the database takes no write right now (None when it does), for `/healthz`."""
+        """Why the database takes no write right now (None when it does), for `/healthz` and at open."""
         try:
             with self.transaction():
                 self.db.execute("INSERT OR REPLACE INTO health (id, at) VALUES (1, ?)", [_now()])
-        except sqlite3.Error as exc:
-            return f"the database takes no writes: {exc}"
+        except StorageError as exc:
+            return f"the cart database {self.path} takes no writes ({exc.reason})"
         return None
 
     def log(self, entry: LogEntry) -> None:

@@ -24,3 +24,12 @@ class ScenarioError(VoiceskillError):
 
 class DataFileError(VoiceskillError):
     """A bundled Dutch language data file is missing or malformed."""
+
+
+class StorageError(VoiceskillError):
+    """The cart database cannot be opened, upgraded or written; names the file and the fix."""
+
+    def __init__(self, message: str, reason: str = "") -> None:
+        self.reason = reason or message
+        """What SQLite said, for health checks that report it on its own."""
+        super().__init__(message)

@@ -8,7 +8,10 @@ Catalog: `--catalog PATH`, else `$VOICESKILL_CATALOG`, else the built-in `catalo
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
+
+from .errors import StorageError
 
 
 def data_dir() -> Path:
@@ -22,4 +25,7 @@ def db_path(explicit: str | os.PathLike[str] | None = None) -> Path | str:
     chosen = explicit or os.environ.get("VOICESKILL_DB")
     if chosen == ":memory:":
         return ":memory:"
+    if chosen and re.match(r"^[a-z][a-z0-9+.-]*://", str(chosen)):
+        raise StorageError(f"--db {chosen}: this voiceskill stores carts in SQLite only, not at a URL; "
+                           "pass a file path such as --db carts.db")
     return Path(chosen) if chosen else data_dir() / "voiceskill.db"

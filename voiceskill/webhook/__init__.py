@@ -13,6 +13,7 @@ from flask import Flask, current_app, jsonify
 from werkzeug.exceptions import HTTPException
 
 from ..assistant import Assistant
+from ..errors import StorageError
 from .actions import ActionsBuilder
 from .alexa import Alexa
 from .config import WebhookConfig
@@ -67,6 +68,12 @@ def _register_errors(app: Flask) -> None:
     @app.errorhandler(WebhookError)
     def refused(exc: WebhookError) -> Any:
         return jsonify(error=str(exc)), exc.status
+
+    @app.errorhandler(StorageError)
+    def unavailable(exc: StorageError) -> Any:
+        """The turn was rolled back: the platform may retry, and the load balancer sees /healthz fail."""
+        log.error("%s", exc)
+        return jsonify(error="the cart database takes no changes right now; the request was not applied"), 503
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Any:

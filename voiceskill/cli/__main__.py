@@ -1,0 +1,5 @@
+"""`python -m voiceskill.cli ...` runs the command."""
+
+from . import main
+
+main()
