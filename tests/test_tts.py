@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
+import sys
 import threading
 import wave
 from pathlib import Path
@@ -91,6 +93,47 @@ def test_numbering_continues_after_existing_files(tmp_path: Path) -> None:
     assert make_speaker(f"wav:{tmp_path}", echo=None).speak(REPLY).name == "0008.wav"
 
 
+def test_a_number_another_process_took_is_skipped_not_overwritten(tmp_path: Path) -> None:
+    speaker = make_speaker(f"wav:{tmp_path}", echo=None)
+    (tmp_path / "0001.wav").write_bytes(b"another run's reply")
+    assert speaker.speak(REPLY) == tmp_path / "0002.wav"
+    assert (tmp_path / "0001.wav").read_bytes() == b"another run's reply"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["0001.wav", "0002.wav"]
+
+
+def test_parallel_runs_into_one_folder_never_collide(tmp_path: Path) -> None:
+    """Two processes speaking into the same wav:DIR at once: every reply gets its own file."""
+    script = ("import sys; from voiceskill.reply import Reply; from voiceskill.tts import make_speaker; "
+              "speaker = make_speaker('wav:' + sys.argv[1], echo=None); "
+              "[print(speaker.speak(Reply('x', f'Run {sys.argv[2]}, antwoord {i}.'))) for i in range(4)]")
+    runs = [subprocess.Popen([sys.executable, "-c", script, str(tmp_path), str(n)], stdout=subprocess.PIPE,
+                             text=True) for n in range(2)]
+    written = [line for run in runs for line in run.communicate(timeout=120)[0].split()]
+    assert all(run.returncode == 0 for run in runs)
+    assert len(set(written)) == 8
+    assert sorted(p.name for p in tmp_path.iterdir()) == [f"{i:04d}.wav" for i in range(1, 9)]
+    for path in written:
+        rate, _, _, frames = wav_info(Path(path))
+        assert rate == ESPEAK_RATE and frames > rate // 2
+
+
+def test_without_hard_links_a_name_is_still_claimed_only_once(tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """FAT on a USB stick has no hard links: the name is reserved with O_EXCL instead."""
+    from voiceskill.tts import _claim
+
+    def no_links(*_: object) -> None:
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr(os, "link", no_links)
+    first, second = tmp_path / ".a.part", tmp_path / ".b.part"
+    first.write_bytes(b"first")
+    second.write_bytes(b"second")
+    assert _claim(first, tmp_path / "0001.wav")
+    assert not _claim(second, tmp_path / "0001.wav")
+    assert (tmp_path / "0001.wav").read_bytes() == b"first" and not first.exists() and second.exists()
+
+
 def test_none_writes_nothing_but_still_echoes_the_text(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     shown: list[str] = []
@@ -114,9 +157,11 @@ def test_echo_can_be_silenced_per_call(tmp_path: Path) -> None:
 
 
 def test_to_wav_writes_the_given_path_in_any_mode(tmp_path: Path) -> None:
+    (tmp_path / "reply.wav").write_bytes(b"old")
     path = make_speaker("none", echo=None).to_wav(REPLY, tmp_path / "reply.wav")
     rate, _, _, frames = wav_info(path)
     assert rate == ESPEAK_RATE and frames > rate // 2
+    assert [p.name for p in tmp_path.iterdir()] == ["reply.wav"]
 
 
 @pytest.mark.parametrize("spec, words", [

@@ -21,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import uuid
 import wave
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -274,7 +275,7 @@ class Speaker:
         if self.mode == "none" or not reply.speech.strip():
             return None
         if self.mode == "wav":
-            return self.to_wav(reply, self._next_path())
+            return self._to_numbered_wav(reply)
         with tempfile.TemporaryDirectory(prefix="voiceskill-tts-") as folder:
             _play(self.to_wav(reply, Path(folder) / "reply.wav"))
         return None
@@ -282,21 +283,71 @@ class Speaker:
     say = speak
 
     def to_wav(self, reply: Reply, path: str | Path) -> Path:
-        """Write ``reply.speech`` as a WAV file (correct header), whatever the mode; no echo."""
+        """Write ``reply.speech`` as a WAV file (correct header), whatever the mode; no echo.
+
+        It is synthesised into a uniquely named file beside ``path`` and renamed, so nobody
+        ever sees half a file and parallel writers never share a temporary name.
+        """
         path = Path(path)
-        partial = path.with_name(f".{path.name}.{threading.get_ident()}.part")
+        partial = self._synthesize_beside(reply, path)
         try:
-            synthesize(reply.speech, partial, self.voice, self.rate, self.volume)
             os.replace(partial, path)
         finally:
             partial.unlink(missing_ok=True)
         return path
+
+    def _synthesize_beside(self, reply: Reply, path: Path) -> Path:
+        """Synthesise into a hidden, uniquely named `.part` file in ``path``'s folder."""
+        partial = path.with_name(f".{path.name}.{uuid.uuid4().hex}.part")
+        try:
+            synthesize(reply.speech, partial, self.voice, self.rate, self.volume)
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
+        return partial
+
+    def _to_numbered_wav(self, reply: Reply) -> Path:
+        """Write the reply as the next free NNNN.wav of the folder, taken without overwriting.
+
+        The in-process counter keeps threads apart; another process writing into the same
+        folder may take a number first, so a taken name moves on to the next number.
+        """
+        assert self.folder is not None
+        partial = self._synthesize_beside(reply, self.folder / "reply.wav")
+        try:
+            while True:
+                path = self._next_path()
+                if _claim(partial, path):
+                    return path
+        finally:
+            partial.unlink(missing_ok=True)
 
     def _next_path(self) -> Path:
         assert self.folder is not None
         with self._lock:
             self._count += 1
             return self.folder / f"{self._count:04d}.wav"
+
+
+def _claim(partial: Path, path: Path) -> bool:
+    """Give ``partial`` the name ``path`` unless that exists; False when it is taken.
+
+    A hard link does this atomically and never overwrites. On file systems without hard
+    links (FAT on a USB stick) the name is reserved with O_EXCL and then replaced.
+    """
+    try:
+        os.link(partial, path)
+        return True
+    except FileExistsError:
+        return False
+    except OSError:
+        pass
+    try:
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+    except FileExistsError:
+        return False
+    os.replace(partial, path)
+    return True
 
 
 def make_speaker(spec: str, echo: Echo | None = print, voice: str | None = None,
