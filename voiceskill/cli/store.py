@@ -66,10 +66,16 @@ def cart_clear(user: str, db: str | None) -> None:
 @click.option("--secret-header", default=None, help="NAME=VALUE shared-secret header ($VOICESKILL_WEBHOOK_SECRET).")
 @click.option("--alexa-skill-id", multiple=True, help="Accepted Alexa skill id ($VOICESKILL_ALEXA_SKILL_IDS).")
 @click.option("--no-alexa-verify", is_flag=True, help="Skip Alexa signature checks (local testing only).")
+@click.option("--alexa-allow-sha1", is_flag=True, help="Also accept Alexa's legacy SHA-1 Signature header alone.")
 @click.option("--cart-per", type=click.Choice(["user", "session"]), default="user", show_default=True,
               help="A cart per platform user id, or per session.")
+@click.option("--connection-limit", type=click.IntRange(1, 100_000), default=None,
+              help="Open connections at most (default 500; $VOICESKILL_CONNECTION_LIMIT).")
+@click.option("--channel-timeout", type=click.FloatRange(0.5, 3600), default=None,
+              help="Seconds before a silent connection is closed (default 15; $VOICESKILL_CHANNEL_TIMEOUT).")
 def serve(host: str, port: int, threads: int, catalog: str | None, db: str | None, auth: str | None,
-          secret_header: str | None, alexa_skill_id: tuple[str, ...], no_alexa_verify: bool, cart_per: str) -> None:
+          secret_header: str | None, alexa_skill_id: tuple[str, ...], no_alexa_verify: bool, alexa_allow_sha1: bool,
+          cart_per: str, connection_limit: int | None, channel_timeout: float | None) -> None:
     """Serve the smart-speaker webhooks (Dialogflow ES/CX, Actions, Alexa) with waitress.
 
     Example: voiceskill serve --port 8080 --secret-header X-Voiceskill-Secret=s3cret --alexa-skill-id amzn1.ask.skill.1
@@ -78,6 +84,7 @@ def serve(host: str, port: int, threads: int, catalog: str | None, db: str | Non
 
     from ..webhook import WebhookConfig, create_app
     from ..webhook.config import parse_pair
+    from ..webhook.server import ServeLimits
     from ..webhook.server import serve as run_server
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -85,8 +92,13 @@ def serve(host: str, port: int, threads: int, catalog: str | None, db: str | Non
         catalog=catalog, db=db, basic_auth=parse_pair(auth, ":", "--auth"),
         secret_header=parse_pair(secret_header, "=", "--secret-header"),
         alexa_skill_ids=frozenset(alexa_skill_id) or None, alexa_verify=False if no_alexa_verify else None,
+        alexa_allow_sha1_signature=alexa_allow_sha1 or None,
         cart_per=cart_per)
-    run_server(create_app(config), host, port, threads)
+    try:
+        limits = ServeLimits.from_env(connection_limit=connection_limit, channel_timeout=channel_timeout)
+    except ValueError as exc:
+        raise click.BadParameter(f"VOICESKILL_CONNECTION_LIMIT / VOICESKILL_CHANNEL_TIMEOUT: {exc}") from None
+    run_server(create_app(config), host, port, threads, limits=limits)
 
 
 @main.command("catalog")

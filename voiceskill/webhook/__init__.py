@@ -59,7 +59,8 @@ def _alexa_verifier(config: WebhookConfig) -> Any:
         return config.alexa_verifier
     from .alexa_verify import AlexaVerifier
 
-    return AlexaVerifier(application_ids=config.alexa_skill_ids)
+    return AlexaVerifier(application_ids=config.alexa_skill_ids,
+                         allow_sha1_signature=config.alexa_allow_sha1_signature)
 
 
 def _register_errors(app: Flask) -> None:

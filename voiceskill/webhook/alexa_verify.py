@@ -8,6 +8,17 @@ the exact raw body, and the request timestamp is fresh.  We also check the
 skill's application id, so another skill's traffic cannot drive our cart.
 The rules follow the ASK SDK for Python (``ask_sdk_webservice_support``).
 
+Checks run cheapest first, so a request that cannot be genuine costs us no
+download: the two signature headers, the URL rules, then (from the still
+unverified body) the timestamp and application id; only then is the chain
+fetched (see :mod:`.alexa_certs` for its bounded cache, negative cache and
+per-URL downloads), and finally the signature is checked over the raw body,
+which makes the earlier body checks binding.
+
+Only ``Signature-256`` (RSA over SHA-256) is accepted. Amazon's legacy
+``Signature`` header (SHA-1) is refused unless ``allow_sha1_signature=True``
+(``WebhookConfig.alexa_allow_sha1_signature``), meant only for old test tools.
+
 Every failure raises :class:`AlexaVerificationError`; the webhook answers
 HTTP 400 with its message.
 """
@@ -19,11 +30,9 @@ import binascii
 import datetime as dt
 import json
 import posixpath
-import threading
-import warnings
 import time
 import urllib.parse
-import urllib.request
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,7 +49,13 @@ from cryptography.x509.verification import (
     VerificationError,
 )
 
-from voiceskill.errors import VoiceskillError
+from . import alexa_certs
+from .alexa_certs import (  # re-exported: the public names of this module before the split
+    AlexaVerificationError,
+    Chain,
+    ChainCache,
+    default_fetch,
+)
 
 ECHO_API_DNS_NAME = "echo-api.amazon.com"
 CERT_URL_HOST = "s3.amazonaws.com"
@@ -48,8 +63,6 @@ CERT_URL_PATH_PREFIX = "/echo.api/"
 CERT_CHAIN_URL_HEADER = "SignatureCertChainUrl"
 SIGNATURE_256_HEADER = "Signature-256"
 LEGACY_SIGNATURE_HEADER = "Signature"
-FETCH_TIMEOUT_S = 5.0
-MAX_CHAIN_BYTES = 64 * 1024
 SYSTEM_CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
 SKILL_EVENT_TOLERANCE_S = 3600.0
 # Skill events are delivered asynchronously, so Amazon allows them an hour.
@@ -62,28 +75,7 @@ SKILL_EVENTS = frozenset(
         "AlexaSkillEvent.SkillAccountLinked",
     }
 )
-_MAX_CACHED_URLS = 32  # a bound, so odd-but-valid URLs cannot grow memory forever
-
-
-class AlexaVerificationError(VoiceskillError):
-    """Why a request was rejected (the message is safe to return to the caller)."""
-
-
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    """Refuse redirects: the URL rules only mean something for the URL we actually fetch."""
-
-    def redirect_request(self, req, fp, code, msg, headers, newurl):  # type: ignore[no-untyped-def]
-        raise AlexaVerificationError(f"certificate chain URL redirected (HTTP {code}); refusing to follow")
-
-
-def default_fetch(url: str) -> bytes:
-    """Download the PEM chain, bounded in time and size so a slow or huge answer cannot stall us."""
-    opener = urllib.request.build_opener(_NoRedirect)
-    with opener.open(url, timeout=FETCH_TIMEOUT_S) as response:  # URL already checked
-        data = response.read(MAX_CHAIN_BYTES + 1)
-    if len(data) > MAX_CHAIN_BYTES:
-        raise AlexaVerificationError(f"certificate chain is larger than {MAX_CHAIN_BYTES} bytes")
-    return data
+MAX_SIGNATURE_CHARS = 4096  # base64 of a 16384-bit RSA signature is under 2800 characters
 
 
 def load_system_roots() -> list[x509.Certificate]:
@@ -114,8 +106,10 @@ def find_header(headers: Mapping[str, str], name: str) -> str | None:
     return None
 
 
-def signature_headers(headers: Mapping[str, str]) -> tuple[str, str, hashes.HashAlgorithm]:
-    """Return (cert URL, base64 signature, hash); prefer Signature-256, fall back to legacy SHA-1."""
+def signature_headers(
+    headers: Mapping[str, str], allow_sha1: bool = False
+) -> tuple[str, str, hashes.HashAlgorithm]:
+    """Return (cert URL, base64 signature, hash): Signature-256, or legacy SHA-1 only when allowed."""
     url = find_header(headers, CERT_CHAIN_URL_HEADER)
     if url is None:
         raise AlexaVerificationError(f"missing {CERT_CHAIN_URL_HEADER} header")
@@ -123,9 +117,26 @@ def signature_headers(headers: Mapping[str, str]) -> tuple[str, str, hashes.Hash
     if signature is not None:
         return url.strip(), signature.strip(), hashes.SHA256()
     legacy = find_header(headers, LEGACY_SIGNATURE_HEADER)
-    if legacy is not None:
+    if legacy is not None and allow_sha1:
         return url.strip(), legacy.strip(), hashes.SHA1()
-    raise AlexaVerificationError(f"missing {SIGNATURE_256_HEADER} (or legacy {LEGACY_SIGNATURE_HEADER}) header")
+    if legacy is not None:
+        raise AlexaVerificationError(
+            f"missing {SIGNATURE_256_HEADER} header (the legacy SHA-1 {LEGACY_SIGNATURE_HEADER} header is refused)"
+        )
+    raise AlexaVerificationError(f"missing {SIGNATURE_256_HEADER} header")
+
+
+def decode_signature(signature_b64: str) -> bytes:
+    """Decode before any download, so a malformed header costs nothing."""
+    if len(signature_b64) > MAX_SIGNATURE_CHARS:
+        raise AlexaVerificationError("signature header is too long")
+    try:
+        signature = base64.b64decode(signature_b64, validate=True)
+    except (binascii.Error, ValueError):
+        raise AlexaVerificationError("signature header is not valid base64") from None
+    if not signature:
+        raise AlexaVerificationError("signature header is empty")
+    return signature
 
 
 def check_cert_url(url: str) -> None:
@@ -147,7 +158,7 @@ def check_cert_url(url: str) -> None:
         raise AlexaVerificationError(f"SignatureCertChainUrl path must start with {CERT_URL_PATH_PREFIX}")
 
 
-def parse_chain(pem: bytes) -> tuple[x509.Certificate, list[x509.Certificate]]:
+def parse_chain(pem: bytes) -> Chain:
     """Split a PEM chain into the signing (leaf) certificate and its intermediates."""
     try:
         certs = x509.load_pem_x509_certificates(pem)
@@ -167,12 +178,8 @@ def san_dns_names(cert: x509.Certificate) -> list[str]:
     return [name.lower() for name in ext.value.get_values_for_type(x509.DNSName)]
 
 
-def check_signature(leaf: x509.Certificate, signature_b64: str, body: bytes, algorithm: hashes.HashAlgorithm) -> None:
+def check_signature(leaf: x509.Certificate, signature: bytes, body: bytes, algorithm: hashes.HashAlgorithm) -> None:
     """The signature must cover the exact raw bytes: re-serialised JSON would not match."""
-    try:
-        signature = base64.b64decode(signature_b64, validate=True)
-    except (binascii.Error, ValueError):
-        raise AlexaVerificationError("signature header is not valid base64") from None
     key = leaf.public_key()
     if not isinstance(key, rsa.RSAPublicKey):
         raise AlexaVerificationError("signing certificate does not hold an RSA key")
@@ -183,7 +190,7 @@ def check_signature(leaf: x509.Certificate, signature_b64: str, body: bytes, alg
 
 
 def parse_body(body: bytes) -> dict[str, Any]:
-    """Parse the (already verified) body; Alexa always sends a JSON object."""
+    """Parse the body (verified later by the signature); Alexa always sends a JSON object."""
     try:
         payload = json.loads(body)
     except ValueError:  # includes JSONDecodeError and UnicodeDecodeError
@@ -221,6 +228,9 @@ class AlexaVerifier:
 
     ``application_ids`` empty means any skill id is accepted: unsafe outside
     tests, since any skill's traffic (signed by Amazon too) would pass.
+    ``allow_sha1_signature`` accepts the legacy SHA-1 ``Signature`` header when
+    ``Signature-256`` is absent (off by default). The ``cache_*`` and
+    ``max_fetches`` fields bound the chain cache (see :class:`ChainCache`).
     """
 
     application_ids: frozenset[str] = frozenset()
@@ -228,11 +238,13 @@ class AlexaVerifier:
     fetch: Callable[[str], bytes] = default_fetch
     clock: Callable[[], float] = time.time
     tolerance_s: float = 150.0
+    allow_sha1_signature: bool = False
+    cache_size: int = alexa_certs.MAX_ENTRIES
+    cache_max_age_s: float = alexa_certs.MAX_AGE_S
+    negative_ttl_s: float = alexa_certs.NEGATIVE_TTL_S
+    max_fetches: int = alexa_certs.MAX_FETCHES
     _store: Store = field(init=False, repr=False)
-    _cache: dict[str, tuple[x509.Certificate, list[x509.Certificate]]] = field(
-        init=False, repr=False, default_factory=dict
-    )
-    _lock: threading.Lock = field(init=False, repr=False, default_factory=threading.Lock)
+    _chains: ChainCache = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         """Build the root store once; it is immutable and reused for every request."""
@@ -241,37 +253,33 @@ class AlexaVerifier:
         if not roots:
             raise AlexaVerificationError("no trusted root certificates given")
         self._store = Store(list(roots))
+        self._chains = ChainCache(
+            self.fetch, self._validated_chain, self.clock, max_entries=self.cache_size,
+            max_age_s=self.cache_max_age_s, negative_ttl_s=self.negative_ttl_s, max_fetches=self.max_fetches,
+        )
 
     def verify(self, headers: Mapping[str, str], body: bytes) -> dict[str, Any]:
         """Return the parsed body of a genuine Alexa request, else raise AlexaVerificationError."""
-        url, signature, algorithm = signature_headers(headers)
+        url, signature_b64, algorithm = signature_headers(headers, self.allow_sha1_signature)
+        signature = decode_signature(signature_b64)
         check_cert_url(url)
-        leaf, intermediates = self._chain(url)
-        now_s = self.clock()
-        self._check_certificates(leaf, intermediates, dt.datetime.fromtimestamp(now_s, dt.UTC))
-        check_signature(leaf, signature, body, algorithm)
         payload = parse_body(body)
+        now_s = self.clock()
         self._check_timestamp(payload, now_s)
         self._check_application_id(payload)
+        leaf, _ = self._chains.get(url)  # the only step that may download
+        check_signature(leaf, signature, body, algorithm)
         return payload
 
-    def _chain(self, url: str) -> tuple[x509.Certificate, list[x509.Certificate]]:
-        """Fetch and parse the chain once per URL, until the leaf expires (Amazon asks us to cache)."""
-        with self._lock:  # held while fetching, so concurrent requests do not all download
-            cached = self._cache.get(url)
-            if cached is not None and self.clock() <= cached[0].not_valid_after_utc.timestamp():
-                return cached
-            try:
-                pem = self.fetch(url)
-            except AlexaVerificationError:
-                raise
-            except Exception as exc:  # noqa: BLE001 (any failure of any fetch function)
-                raise AlexaVerificationError(f"cannot download certificate chain: {exc}") from None
-            chain = parse_chain(pem)
-            if len(self._cache) >= _MAX_CACHED_URLS:
-                self._cache.clear()
-            self._cache[url] = chain
-            return chain
+    def cached_chains(self) -> int:
+        """How many validated chains are held now (for tests and monitoring)."""
+        return len(self._chains)
+
+    def _validated_chain(self, pem: bytes, now: dt.datetime) -> Chain:
+        """Parse and check a downloaded chain; the cache keeps it only if this passes."""
+        leaf, intermediates = parse_chain(pem)
+        self._check_certificates(leaf, intermediates, now)
+        return leaf, intermediates
 
     def _check_certificates(
         self, leaf: x509.Certificate, intermediates: list[x509.Certificate], now: dt.datetime

@@ -25,6 +25,8 @@ class WebhookConfig:
     """Alexa application ids accepted; env VOICESKILL_ALEXA_SKILL_IDS (comma-separated)."""
     alexa_verify: bool = True
     """Verify Alexa signatures; turn off only for local tests."""
+    alexa_allow_sha1_signature: bool = False
+    """Accept Alexa's legacy SHA-1 `Signature` header when `Signature-256` is absent (old test tools only)."""
     cart_per: str = "user"
     """`user`: a cart per platform user id (per session where there is none); `session`: per session."""
     max_body: int = MAX_BODY
