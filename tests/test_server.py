@@ -53,3 +53,35 @@ def test_serve_answers_logs_and_stops_gracefully(tmp_path: Path) -> None:
     assert server.returncode == 0
     assert '"POST /dialogflow" 200' in output and '"POST /dialogflow" 401' in output
     assert "stopped" in output and "Traceback" not in output
+
+
+def test_idle_and_half_sent_connections_cannot_lock_others_out(tmp_path: Path) -> None:
+    """More silent connections than the limit: the server closes them after the channel timeout and
+    then answers `/healthz` again (waitress' defaults kept such clients for two minutes)."""
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "voiceskill.cli", "serve", "--port", str(port), "--threads", "2",
+         "--catalog", CATALOG, "--db", str(tmp_path / "s.db"), "--connection-limit", "10",
+         "--channel-timeout", "1"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    idle: list[socket.socket] = []
+    try:
+        for _ in range(100):
+            try:
+                if request(port, "GET", "/healthz")[0] == 200:
+                    break
+            except OSError:
+                time.sleep(0.1)
+        for n in range(15):
+            sock = socket.create_connection(("127.0.0.1", port), timeout=60)
+            if n % 2:
+                sock.sendall(b"POST /dialogflow HTTP/1.1\r\nHost: x\r\nContent-Length: 500\r\n\r\n{")
+            idle.append(sock)
+        closed = sum(sock.recv(1) == b"" for sock in idle[:10])
+        assert closed == 10
+        assert request(port, "GET", "/healthz")[0] == 200
+    finally:
+        for sock in idle:
+            sock.close()
+        server.send_signal(signal.SIGTERM)
+        output, _ = server.communicate(timeout=20)
+    assert "at most 10 connections" in output and "Traceback" not in output
