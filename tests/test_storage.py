@@ -146,3 +146,16 @@ def test_webhook_answers_503_when_the_database_stops_taking_writes(tmp_path: Pat
     health = client.get("/healthz")
     assert health.status_code == 503 and "readonly" in health.get_json()["error"]
     assert list(store.db.iterdump()) == before
+
+
+def test_the_wal_stays_bounded(tmp_path: Path) -> None:
+    """Many turns later the write-ahead log is still about the checkpoint size, not the history's."""
+    from voiceskill.cart import WAL_LIMIT_BYTES, LogEntry
+
+    store = CartStore(tmp_path / "busy.db")
+    for n in range(3000):
+        with store.transaction():
+            store.log(LogEntry(f"u{n % 7}", "s", "twee bananen " * 80, "add_item", 1.0, "Ik heb ..." * 100, "ok"))
+    wal = tmp_path / "busy.db-wal"
+    assert wal.exists() and wal.stat().st_size <= WAL_LIMIT_BYTES * 1.25
+    assert (tmp_path / "busy.db").stat().st_size > WAL_LIMIT_BYTES * 1.5
