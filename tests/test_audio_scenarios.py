@@ -16,9 +16,10 @@ import pytest
 from voiceskill.scenarios import Runner, find_scenarios
 
 AUDIO = Path(__file__).parent / "scenarios" / "audio"
-FLOOR = 0.43
-"""Share of audio scenarios that must pass (16 of 32 with grammar rescoring and dialogue context, 3 of 32 before,
-measured 2026-11-23; a little slack for other CPUs' int8 arithmetic); raise it as recognition improves."""
+FLOOR = 0.375
+"""Share of audio scenarios that must pass: 12 of 32, where machines measured 14 and 16 (Whisper's int8 arithmetic
+differs between x86 CPUs) with grammar rescoring and dialogue context, 3 of 32 before; raise it as recognition
+improves."""
 
 
 @pytest.fixture(scope="module")

@@ -198,7 +198,8 @@ def load_catalog(path: str | os.PathLike[str] | None = None) -> Catalog:
     try:
         text = chosen.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise CatalogError(str(chosen), None, "file not found (pass --catalog PATH to a catalog CSV)") from None
+        raise CatalogError(str(chosen), None, "file not found (a catalog is a CSV file; an example is "
+                                              "catalog/examples/my-store.csv)") from None
     except UnicodeDecodeError as exc:
         raise CatalogError(str(chosen), None, f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     except OSError as exc:

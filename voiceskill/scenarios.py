@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -224,5 +224,13 @@ class Runner:
         turn = assistant.hear(transcript, user=user, context=context)
         return TurnOutcome(number, said, transcript.text, turn, check(spec.expect, turn, transcript.text))
 
-    def run(self, paths: Iterable[str | Path]) -> list[ScenarioResult]:
-        return [self.run_file(p) for p in find_scenarios(paths)]
+    def run(self, paths: Iterable[str | Path],
+            progress: Callable[[int, int, ScenarioResult], None] | None = None) -> list[ScenarioResult]:
+        """Every scenario file under ``paths``; ``progress(done, total, result)`` after each one."""
+        files = find_scenarios(paths)
+        results: list[ScenarioResult] = []
+        for path in files:
+            results.append(self.run_file(path))
+            if progress:
+                progress(len(results), len(files), results[-1])
+        return results

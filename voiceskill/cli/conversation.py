@@ -10,7 +10,7 @@ import click
 
 from ..assistant import Assistant
 from ..errors import VoiceskillError
-from ..scenarios import Runner
+from ..scenarios import Runner, ScenarioResult
 from .base import (REPO_ROOT, _cart_line, _report, catalog_option, db_option, engine_option, main, model_option,
                    tts_option, user_option)
 
@@ -105,13 +105,23 @@ def demo_folder() -> Path:
 @engine_option
 @model_option
 @click.option("--json", "as_json", is_flag=True, help="Print a machine-readable report.")
-def scenarios(paths: tuple[str, ...], catalog: str | None, engine: str, model: str | None, as_json: bool) -> None:
+@click.option("--progress/--no-progress", default=None,
+              help="A line per scenario on stderr as it finishes (default: when stderr is a terminal).")
+def scenarios(paths: tuple[str, ...], catalog: str | None, engine: str, model: str | None, as_json: bool,
+              progress: bool | None) -> None:
     """Replay scenario files (or folders of *.yaml) and check every expectation.
+
+    Audio scenarios run speech recognition and take minutes; --progress shows how far it is.
 
     Example: voiceskill scenarios tests/scenarios ../shared/peers/ha-intents-nl/scenarios
     """
-    results = Runner(catalog, engine, model).run(paths)
+    show = sys.stderr.isatty() if progress is None else progress
+    results = Runner(catalog, engine, model).run(paths, progress=_progress if show else None)
     _report(results, as_json)
+
+
+def _progress(done: int, total: int, result: ScenarioResult) -> None:
+    click.echo(f"[{done}/{total}] {'ok' if result.passed else 'FAILED':<6} {result.path}", err=True)
 
 
 @main.command()
@@ -126,7 +136,7 @@ def replay(files: tuple[str, ...], user: str, catalog: str | None, db: str | Non
            model: str | None, tts: str) -> None:
     """Run recorded WAV files through the whole pipeline, one turn each, in order.
 
-    Example: voiceskill replay audio_fixtures/add_twee_bananen.wav --engine whisper --db :memory:
+    Example: voiceskill replay audio_fixtures/add_twee_pakken_halfvolle_melk.wav --engine whisper --db :memory:
     """
     from ..asr.base import transcribe
     from ..asr.engines import open_recognizer

@@ -14,7 +14,7 @@ from .base import catalog_option, main
 def grammar() -> None:
     """The vosk grammar: everything a shopper can say with this catalog.
 
-    Example: voiceskill grammar build --catalog my-store.csv
+    Example: voiceskill grammar build --catalog catalog/examples/my-store.csv
     """
 
 

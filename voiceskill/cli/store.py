@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import click
 
-from ..cart import CartStore
+from .. import data
+from ..cart import WEBHOOK_PLATFORMS, CartStore, storage_key
 from ..catalog import load_catalog
+from ..reply.dutch import money_text
+from ..reply.render import render
 from .base import catalog_option, db_option, main, user_option
 
 
@@ -19,41 +23,65 @@ def cart() -> None:
     """
 
 
+platform_option = click.option(
+    "--platform", type=click.Choice(WEBHOOK_PLATFORMS), default=None,
+    help="The shopper's cart on a smart speaker: --user is then that platform's user id.")
+
+
+def _owner(user: str, platform: str | None) -> str:
+    """The cart's storage key: `anna`, or `alexa:user:<id>` with --platform alexa."""
+    return storage_key(platform, "user", user) if platform else user
+
+
 @cart.command("show")
 @user_option
+@platform_option
 @catalog_option
 @db_option
 @click.option("--json", "as_json", is_flag=True, help="Print the cart as JSON.")
-def cart_show(user: str, catalog: str | None, db: str | None, as_json: bool) -> None:
-    """Print a cart with quantities and prices.
+def cart_show(user: str, platform: str | None, catalog: str | None, db: str | None, as_json: bool) -> None:
+    """Print a cart with quantities, prices and the total.
 
     Example: voiceskill cart show --user anna
     """
-    items = CartStore(db).cart(user)
+    owner = _owner(user, platform)
+    items = CartStore(db).cart(owner)
     products = load_catalog(catalog)
     if as_json:
         click.echo(json.dumps(items))
         return
     if not items:
-        click.echo(f"The cart of {user} is empty.")
+        click.echo(render("console_cart_empty", user=owner).text)
+        return
+    total = 0.0
     for pid, qty in items.items():
         product = products.products.get(pid)
-        price = f"€ {product.price * qty:.2f}".replace(".", ",") if product and product.price else ""
-        click.echo(f"{qty:>4} × {product.name if product else pid:<40} {price}")
+        price = product.price * qty if product and product.price else None
+        total += price or 0
+        click.echo(f"{qty:>4} × {product.name if product else pid:<40} {money_text(price) if price else ''}")
+    click.echo(render("console_cart_total", total=money_text(total), count=count_phrase(sum(items.values()))).text)
 
 
 @cart.command("clear")
 @user_option
+@platform_option
 @db_option
-def cart_clear(user: str, db: str | None) -> None:
+def cart_clear(user: str, platform: str | None, db: str | None) -> None:
     """Empty a cart (one change; `ongedaan maken` in a chat brings it back).
 
     Example: voiceskill cart clear --user anna
     """
+    owner = _owner(user, platform)
     store = CartStore(db)
     with store.transaction():
-        count = store.clear(user)
-    click.echo(f"Removed {count} product(s) from the cart of {user}.")
+        count = store.clear(owner)
+    click.echo(render("console_cart_cleared", user=owner, count=count_phrase(count, "product")).text)
+
+
+def count_phrase(count: int, word: str = "item") -> str:
+    """`1 artikel`, `3 producten`: the words from data/replies.yaml."""
+    words = data.load("replies")["words"]
+    return f"{count} {words[word] if count == 1 else words[word + 's']}"
 
 
 @main.command()
@@ -106,8 +134,11 @@ def serve(host: str, port: int, threads: int, catalog: str | None, db: str | Non
 def catalog_check(path: str | None) -> None:
     """Check a catalog CSV and summarise it; errors name the line.
 
-    Example: voiceskill catalog my-store.csv
+    Example: voiceskill catalog catalog/examples/my-store.csv
     """
+    if path and not Path(path).exists():
+        raise click.UsageError(f"{path}: no such file. Usage: voiceskill catalog PATH.csv, "
+                               "e.g. voiceskill catalog catalog/examples/my-store.csv")
     products = load_catalog(path)
     categories = sorted({p.category for p in products if p.category})
     click.echo(f"{products.source}: {len(products)} products, {len(products.families)} families, "
