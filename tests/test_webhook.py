@@ -442,3 +442,55 @@ def test_healthz_says_unhealthy_when_the_database_takes_no_writes(client, app) -
     finally:
         store.db.execute("PRAGMA query_only = OFF")
     assert client.get("/healthz").status_code == 200
+
+
+def _ids_of(url: str, body: dict[str, Any]) -> dict[str, Any]:
+    """Where each platform carries the session and the request id."""
+    if url == "/dialogflow":
+        return {"session": ("session",), "request": ("responseId",)}
+    if url == "/dialogflow-cx":
+        return {"session": ("sessionInfo", "session"), "request": ("detectIntentResponseId",)}
+    if url == "/actions":
+        return {"session": ("session", "id"), "request": None}
+    return {"session": ("session", "sessionId"), "request": ("request", "requestId")}
+
+
+def _put(body: dict[str, Any], path: tuple[str, ...], value: Any) -> None:
+    for key in path[:-1]:
+        body = body[key]
+    body[path[-1]] = value
+
+
+@pytest.mark.parametrize("url", list(PLATFORMS))
+def test_crafted_ids_cannot_reach_another_shoppers_cart_or_reply(client, app, url: str) -> None:
+    """Per platform: a session id spelled like a user key, and a request id of another shopper."""
+    from voiceskill.cart import storage_key
+    from voiceskill.dialogue import CartOp
+
+    platform = url.strip("/")
+    victim = storage_key(platform, "user", "anna")
+    assistant = app.extensions["voiceskill"]
+    with assistant.store.transaction() as store:
+        store.apply(victim, [CartOp("set", "komkommer", 3)])
+    crafted = Platform(url, PLATFORMS[url], session="user:anna")
+    ids = _ids_of(url, crafted.body)
+    for words in ("wat zit er in mijn mandje", "maak mijn mandje leeg", "ja"):
+        body = crafted.request(words)
+        if url == "/alexa":
+            body["session"]["user"]["userId"] = "mallory"
+        answer = post(client, url, body)
+        assert answer.status_code == 200 and "komkommer" not in _said(url, answer.get_json())
+    assert assistant.cart(victim) == {"komkommer": 3}
+
+    anna, bob = Platform(url, PLATFORMS[url], "anna-s"), Platform(url, PLATFORMS[url], "bob-s")
+    first = post(client, url, anna.request("twee bananen")).get_json()
+    replayed = bob.request("wat zit er in mijn mandje")
+    if ids["request"]:
+        _put(replayed, ids["request"], "anna-s-1")
+    second = _said(url, post(client, url, replayed).get_json())
+    assert "toegevoegd" in _said(url, first) and "toegevoegd" not in second
+
+
+def _said(url: str, data: dict[str, Any]) -> str:
+    shown, ssml, _ended = speech_and_end(url, data)
+    return f"{shown} {ssml}"

@@ -10,6 +10,7 @@ import hashlib
 import hmac
 import json
 import logging
+import math
 import re
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -19,6 +20,7 @@ from werkzeug.datastructures import Headers
 
 from .. import data
 from ..assistant import Assistant, TurnResult
+from ..cart import storage_key
 from ..reply import Reply
 from ..errors import VoiceskillError
 from .config import WebhookConfig
@@ -132,9 +134,11 @@ def catch_all_slots() -> list[str]:
 
 
 def _same(given: str | None, expected: str) -> bool:
-    """A constant-time comparison on bytes, so a non-ASCII value fails instead of raising."""
-    return hmac.compare_digest((given or "").encode("utf-8", "surrogateescape"),
-                               expected.encode("utf-8", "surrogateescape"))
+    """A constant-time comparison on bytes, so a non-ASCII value fails instead of raising.
+
+    `surrogatepass`: every str encodes, a lone surrogate (`\\ud800`) too."""
+    return hmac.compare_digest((given or "").encode("utf-8", "surrogatepass"),
+                               expected.encode("utf-8", "surrogatepass"))
 
 
 def check_secret(config: WebhookConfig, headers: Headers) -> None:
@@ -150,19 +154,53 @@ def check_secret(config: WebhookConfig, headers: Headers) -> None:
             raise WebhookError(401, f"header {name} is missing or wrong")
 
 
+MAX_DEPTH = 64
+"""Deepest JSON nesting a request may have (platform requests are about 8 deep): far below Python's
+recursion limit, so no later step (the answer's `jsonify`) can run out of stack once the turn is stored."""
+
+
+def _not_json(constant: str) -> Any:
+    raise WebhookError(400, f"body is not valid JSON: {constant} is no JSON number")
+
+
+def _finite(text: str) -> float:
+    number = float(text)
+    if math.isinf(number):
+        raise WebhookError(400, f"body is not valid JSON: the number {text[:20]} is too large")
+    return number
+
+
+def _depth(value: Any) -> int:
+    """How deeply lists and objects nest in ``value`` (a scalar is 0), without recursion."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        node, level = stack.pop()
+        children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else None
+        if children is not None:
+            deepest = max(deepest, level)
+            stack.extend((child, level + 1) for child in children)
+    return deepest
+
+
 def parse_json(raw: bytes) -> dict[str, Any]:
-    """The request body as a JSON object; too deep nesting and lone surrogates are a 400 too."""
+    """The request body as a JSON object. A 400 for anything that is not strict JSON (NaN, Infinity,
+    a number too large for a float or with more digits than Python converts), for nesting deeper
+    than MAX_DEPTH and for lone surrogates."""
     try:
-        body = json.loads(raw)
+        body = json.loads(raw, parse_constant=_not_json, parse_float=_finite)
         json.dumps(body, ensure_ascii=False).encode("utf-8")
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise WebhookError(400, f"body is not valid JSON: {exc}") from None
     except RecursionError:
         raise WebhookError(400, "body is nested too deeply") from None
     except UnicodeEncodeError:
         raise WebhookError(400, "body holds text that is no valid Unicode (a lone surrogate)") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise WebhookError(400, f"body is not valid JSON: {exc}") from None
+    except ValueError:  # int() refuses more than sys.get_int_max_str_digits() digits
+        raise WebhookError(400, "body is not valid JSON: a number has too many digits") from None
     if not isinstance(body, dict):
         raise WebhookError(400, "body must be a JSON object")
+    if _depth(body) > MAX_DEPTH:
+        raise WebhookError(400, f"body is nested too deeply (more than {MAX_DEPTH} levels)")
     return body
 
 
@@ -182,20 +220,6 @@ def _authenticated_body(adapter: Adapter, config: WebhookConfig, raw: bytes) -> 
         return verifier.verify(request.headers, raw)
     except VoiceskillError as exc:
         raise WebhookError(400, f"Alexa request verification failed: {exc}") from None
-
-
-KEY_KINDS = ("session", "user")
-
-
-def storage_key(platform: str, kind: str, ident: str) -> str:
-    """The one place webhook storage keys are made: `alexa:user:<id>`, `dialogflow:session:<id>`.
-
-    Why: the kind sits between platform and id, so no session id (`user:anna`) can name a user's
-    cart, and no platform's ids another's.
-    """
-    if kind not in KEY_KINDS:
-        raise ValueError(f"unknown storage key kind {kind!r}")
-    return f"{platform}:{kind}:{ident}"
 
 
 def run(assistant: Assistant, config: WebhookConfig, platform: str, req: PlatformRequest) -> TurnResult | None:
@@ -238,9 +262,9 @@ def _checked(adapter: Adapter, body: dict[str, Any], raw: bytes) -> PlatformRequ
         adapter.respond(RESPONSE_CHECK, body)
     except WebhookError:
         raise
-    except (TypeError, ValueError, KeyError, AttributeError, IndexError) as exc:
-        raise WebhookError(400, f"the request has a field of an unexpected type or shape ({type(exc).__name__})") \
-            from None
+    except (TypeError, ValueError, KeyError, AttributeError, IndexError, ArithmeticError):
+        # No exception name in the answer: it says what is wrong with the request, not with our code.
+        raise WebhookError(400, "the request has a field of an unexpected type or shape") from None
     return req
 
 
