@@ -64,7 +64,7 @@ class SentenceSpace:
     def __init__(self, catalog: Catalog, matcher: ProductMatcher | None = None,
                  shortlist: Shortlist = Shortlist()) -> None:
         self.catalog = catalog
-        self.matcher = matcher or ProductMatcher(catalog)
+        self.matcher = matcher or ProductMatcher.shared(catalog)
         self.shortlist = shortlist
         self.numbers = _words_by_value()
         units = data.load("units")["sale_units"]

@@ -292,7 +292,7 @@ class WhisperRecognizer:
             raise SpeechError(f"cannot load the Whisper model in {folder}: {exc}") from None
         self.beam_size = max(1, beam_size)
         self.n_best = max(1, n_best)
-        self.matcher = ProductMatcher(catalog)
+        self.matcher = ProductMatcher.shared(catalog)
         self.tokenizer = Tokenizer(self.model.hf_tokenizer, True, task="transcribe", language=LANGUAGE)
         self.suppress = list(get_suppressed_tokens(self.tokenizer, [-1]))
         self.prompt = catalog_prompt(catalog, lambda text: len(self.tokenizer.encode(text)))

@@ -56,7 +56,7 @@ class Dialogue:
 
     def __init__(self, catalog: Catalog, matcher: ProductMatcher | None = None) -> None:
         self.catalog = catalog
-        self.matcher = matcher or ProductMatcher(catalog)
+        self.matcher = matcher or ProductMatcher.shared(catalog)
 
     def greeting(self) -> Reply:
         """What the assistant says when a conversation opens."""

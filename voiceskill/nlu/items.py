@@ -137,7 +137,7 @@ class ItemReader:
         for length in (3, 4, 5):
             for start in range(max(0, k - length + 2), k):
                 span = words[start:start + length]
-                if len(span) == length and self.matcher._lookup(span):
+                if len(span) == length and self.matcher.names(span):
                     return True
         return False
 
@@ -193,7 +193,7 @@ class ItemReader:
         while i < len(words):
             found = next((length for length in range(min(6, len(words) - i), 0, -1)
                           if not all(w in stopwords() for w in words[i:i + length])
-                          and self.matcher._lookup(words[i:i + length])), 0)
+                          and self.matcher.names(words[i:i + length])), 0)
             if found:
                 spans.append((i, i + found))
                 i += found

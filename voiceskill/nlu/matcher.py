@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import itertools
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
@@ -10,9 +10,11 @@ from rapidfuzz import fuzz, process
 from ..catalog import Catalog
 from .morphology import phonetic_key, stem_keys, stopwords
 from .normalize import tokens
+from .product_index import ProductIndex, Target, load_index, phrase_keys
 
 MAX_SPAN = 6
-MAX_KEYS = 16
+FUZZY_CANDIDATES = 300
+"""Names the fuzzy guess scores: those sharing most letter trigrams with what was said."""
 ACCEPT = 0.88
 SUGGEST = 0.62
 LOOSE = 0.8
@@ -42,44 +44,25 @@ class ProductMatch:
         return len(self.product_ids) > 1 and self.confidence >= ACCEPT
 
 
-def phrase_keys(words: list[str]) -> set[str]:
-    """Stem keys of a phrase: every combination of its words' base forms."""
-    options = [sorted(stem_keys(w)) for w in words]
-    return {" ".join(combo) for combo in itertools.islice(itertools.product(*options), MAX_KEYS)}
-
-
 class ProductMatcher:
-    """An index of a catalog's names, synonyms and families for fast lookup."""
+    """Lookups in a catalog's ProductIndex: exact spans first, then sound-alike and fuzzy guesses."""
 
-    def __init__(self, catalog: Catalog) -> None:
+    def __init__(self, catalog: Catalog, index: ProductIndex | None = None) -> None:
         self.catalog = catalog
-        self._surface: dict[str, set[tuple[str, str]]] = {}
-        self._exact: dict[str, set[tuple[str, str]]] = {}
-        self._compact: dict[str, set[tuple[str, str]]] = {}
-        self._phrases: dict[tuple[str, str], list[str]] = {}
-        self._phonetic: dict[str, set[tuple[str, str]]] = {}
-        self._fuzzy_choices: list[str] = []
-        self._fuzzy_targets: list[tuple[str, str]] = []
-        for product in catalog:
-            for phrase in (product.name, *product.synonyms):
-                self._add(tokens(phrase), ("product", product.id))
-        for family in catalog.families:
-            self._add(tokens(family), ("family", family))
+        self.index = index or load_index(catalog)
 
-    def _add(self, words: list[str], target: tuple[str, str]) -> None:
-        if not words:
-            return
-        self._surface.setdefault(" ".join(words), set()).add(target)
-        self._phrases.setdefault(target, []).append(" ".join(words))
-        for key in phrase_keys(words):
-            self._exact.setdefault(key, set()).add(target)
-            self._compact.setdefault(key.replace(" ", ""), set()).add(target)
-        compact = "".join(words)
-        self._phonetic.setdefault(phonetic_key(compact), set()).add(target)
-        self._fuzzy_choices.append(compact)
-        self._fuzzy_targets.append(target)
+    @classmethod
+    def shared(cls, catalog: Catalog) -> "ProductMatcher":
+        """One matcher per catalog, for understanding, snapping and the speech shortlist alike."""
+        matcher = catalog.__dict__.get("_matcher")
+        if matcher is None:
+            matcher = catalog.__dict__["_matcher"] = cls(catalog)
+        return matcher
 
-    def _resolve(self, targets: set[tuple[str, str]], said: str, confidence: float) -> ProductMatch:
+    def _targets(self, numbers: Iterable[int]) -> set[Target]:
+        return {self.index.targets[n] for n in numbers}
+
+    def _resolve(self, targets: set[Target], said: str, confidence: float) -> ProductMatch:
         ids: list[str] = []
         family = ""
         for kind, value in sorted(targets):
@@ -88,19 +71,20 @@ class ProductMatcher:
             ids.extend(m for m in members if m not in ids)
         return ProductMatch(tuple(ids), said, confidence, family)
 
-    def _lookup(self, words: list[str]) -> set[tuple[str, str]]:
+    def names(self, words: list[str]) -> set[Target]:
         """Targets a span names: as written if any (`brood` is not `broodje`), else by base forms."""
-        if " ".join(words) in self._surface:
-            return self._surface[" ".join(words)]
-        found: set[tuple[str, str]] = set()
-        for key in phrase_keys(words):
-            found |= self._exact.get(key, set()) | self._compact.get(key.replace(" ", ""), set())
+        index = self.index
+        said = " ".join(words)
+        if said in index.surface:
+            return self._targets(index.surface[said])
+        keys = phrase_keys(words)
+        found = {n for key in keys for n in index.keys.get(key, ())}
         if len(found) > 1:
-            said = {" ".join(words), *phrase_keys(words)}
-            scores = {t: max(fuzz.ratio(s, p) for p in self._phrases[t] for s in said) for t in found}
+            forms = {said, *keys}
+            scores = {n: max(fuzz.ratio(s, p) for p in index.phrases[n] for s in forms) for n in found}
             best = max(scores.values())
-            found = {t for t, score in scores.items() if score == best}
-        return found
+            found = {n for n, score in scores.items() if score == best}
+        return self._targets(found)
 
     def match(self, words: list[str]) -> ProductMatch | None:
         """Best match for a product phrase: the longest exact span, else a tolerant guess."""
@@ -110,10 +94,10 @@ class ProductMatcher:
                 span = words[start:start + length]
                 if all(w in stopwords() for w in span):
                     continue
-                targets = self._lookup(span)
+                targets = self.names(span)
                 if targets:
                     said = " ".join(span)
-                    loose = said not in self._surface and len(said.replace(" ", "")) <= SHORT_WORD
+                    loose = said not in self.index.surface and len(said.replace(" ", "")) <= SHORT_WORD
                     return self._prefer_wider(self._resolve(targets, said, LOOSE if loose else 1.0), words)
         return self.guess([w for w in words if w not in stopwords()])
 
@@ -127,28 +111,37 @@ class ProductMatcher:
 
     def guess(self, content: list[str], min_length: int = 1) -> ProductMatch | None:
         """Sound-alike or fuzzy match on the content words; confidence from the score."""
-        best: tuple[float, set[tuple[str, str]], str] | None = None
+        best: tuple[float, set[Target], str] | None = None
         for length in range(min(max(3, min_length), len(content)), min_length - 1, -1):
             for start in range(len(content) - length + 1):
                 span = content[start:start + length]
                 compact = "".join(span)
                 if len(compact) < 3:
                     continue
-                uncovered = len(content) - length
-                targets = self._phonetic.get(phonetic_key(compact))
-                score = 0.93 if targets else 0.0
-                if not targets:
-                    hit = process.extractOne(compact, self._fuzzy_choices, scorer=fuzz.ratio)
+                penalty = 0.06 * (len(content) - length)
+                numbers = self.index.phonetic.get(phonetic_key(compact))
+                if numbers:
+                    score, targets = 0.93 - penalty, self._targets(numbers)
+                else:
+                    short = 0.9 if len(compact) <= 4 else 1.0
+                    floor = max(SUGGEST, best[0] if best else 0.0) + penalty
+                    hit = self._fuzzy(compact, min(100.0, floor / short * 100))
                     if hit is None:
                         continue
-                    score = hit[1] / 100 * (0.9 if len(compact) <= 4 else 1.0)
-                    targets = {self._fuzzy_targets[hit[2]]}
-                score -= 0.06 * uncovered
+                    score, targets = hit[0] / 100 * short - penalty, self._targets(hit[1])
                 if best is None or score > best[0]:
                     best = (score, targets, " ".join(span))
         if best is None or best[0] < SUGGEST:
             return None
         return self._resolve(best[1], best[2], round(best[0], 3))
+
+    def _fuzzy(self, compact: str, cutoff: float) -> tuple[float, tuple[int, ...]] | None:
+        """The closest name among those sharing trigrams with ``compact``, if it scores ``cutoff``."""
+        index = self.index
+        numbers = index.candidates(compact, FUZZY_CANDIDATES)
+        hit = process.extractOne(compact, [index.choices[n] for n in numbers], scorer=fuzz.ratio,
+                                 score_cutoff=cutoff)
+        return (hit[1], index.choice_targets[numbers[hit[2]]]) if hit else None
 
     def choose(self, words: list[str], options: tuple[str, ...]) -> str | None:
         """Which of ``options`` (product ids) an answer like `volle` or `de halfvolle` names."""

@@ -87,7 +87,7 @@ class Understander:
 
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
-        self.matcher = ProductMatcher(catalog)
+        self.matcher = ProductMatcher.shared(catalog)
         self.reader = ItemReader(self.matcher)
         _groups()
 

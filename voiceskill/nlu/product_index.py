@@ -1,0 +1,122 @@
+"""The catalog's words indexed once: phrases as written, base-form keys, sound-alike keys, letter trigrams.
+
+Why: matching must not grow with the catalog. Every lookup is a dictionary hit, and the
+fuzzy guess scores only the few hundred names that share letter trigrams with what was
+said, not all names of a 30,000-product store. Targets are small integers and postings
+tuples, so memory per product stays bounded. The built index is cached on disk, keyed by
+the catalog's digest and this code's own (voiceskill/disk_cache.py), so a warm start loads
+it instead of building it.
+"""
+
+from __future__ import annotations
+
+import itertools
+from array import array
+from collections import Counter
+from dataclasses import dataclass
+
+from ..catalog import Catalog
+from ..disk_cache import cached
+from .morphology import phonetic_key, stem_keys
+from .normalize import tokens
+
+Target = tuple[str, str]
+"""(`product`, id) or (`family`, word)."""
+MAX_KEYS = 16
+"""Base-form combinations kept per phrase (words with several readings multiply)."""
+COMMON_GRAM = 0.05
+"""A trigram in more than this share of the names picks no candidates (`mel` of every `melk`)."""
+
+
+def phrase_keys(words: list[str]) -> set[str]:
+    """Stem keys of a phrase, spaces removed: every combination of its words' base forms."""
+    options = [sorted(stem_keys(w)) for w in words]
+    return {"".join(combo) for combo in itertools.islice(itertools.product(*options), MAX_KEYS)}
+
+
+def trigrams(text: str) -> set[str]:
+    return {text[i:i + 3] for i in range(len(text) - 2)}
+
+
+@dataclass
+class ProductIndex:
+    """Postings from keys to target numbers; built by `build`, read by ProductMatcher."""
+
+    targets: list[Target]
+    surface: dict[str, tuple[int, ...]]
+    """The phrase as written, words joined by spaces."""
+    keys: dict[str, tuple[int, ...]]
+    """Base-form keys of the phrase, spaces removed (`halfvollemelk` names `halfvolle melk` too)."""
+    phonetic: dict[str, tuple[int, ...]]
+    phrases: list[tuple[str, ...]]
+    """Every phrase of each target, for breaking ties between base-form hits."""
+    choices: list[str]
+    """Distinct phrases without spaces: what the fuzzy guess compares."""
+    choice_targets: list[tuple[int, ...]]
+    grams: dict[str, array]
+    """Trigram -> numbers of the choices holding it."""
+
+    @classmethod
+    def build(cls, catalog: Catalog) -> "ProductIndex":
+        numbers: dict[Target, int] = {}
+        surface: dict[str, list[int]] = {}
+        keys: dict[str, list[int]] = {}
+        phonetic: dict[str, list[int]] = {}
+        phrases: list[list[str]] = []
+        choices: dict[str, list[int]] = {}
+
+        def add(words: list[str], target: Target) -> None:
+            if not words:
+                return
+            number = numbers.setdefault(target, len(numbers))
+            if number == len(phrases):
+                phrases.append([])
+            phrase = " ".join(words)
+            phrases[number].append(phrase)
+            compact = phrase.replace(" ", "")
+            for table, key in [(surface, phrase), (phonetic, phonetic_key(compact)), (choices, compact),
+                               *((keys, k) for k in phrase_keys(words))]:
+                bucket = table.setdefault(key, [])
+                if number not in bucket:
+                    bucket.append(number)
+
+        for product in catalog:
+            for phrase in (product.name, *product.synonyms):
+                add(tokens(phrase), ("product", product.id))
+        for family in catalog.families:
+            add(tokens(family), ("family", family))
+        names = list(choices)
+        grams: dict[str, array] = {}
+        for n, name in enumerate(names):
+            for gram in trigrams(name):
+                grams.setdefault(gram, array("i")).append(n)
+
+        def frozen(table: dict[str, list[int]]) -> dict[str, tuple[int, ...]]:
+            return {key: tuple(value) for key, value in table.items()}
+
+        return cls(list(numbers), frozen(surface), frozen(keys), frozen(phonetic),
+                   [tuple(p) for p in phrases], names, [tuple(choices[n]) for n in names], grams)
+
+    def candidates(self, text: str, limit: int) -> list[int]:
+        """The choices sharing most trigrams with ``text`` (at most ``limit``), best first."""
+        common = max(50, int(len(self.choices) * COMMON_GRAM))
+        postings = [self.grams[g] for g in trigrams(text) if g in self.grams]
+        rare = [p for p in postings if len(p) <= common]
+        counts: Counter[int] = Counter()
+        for posting in rare or sorted(postings, key=len)[:2]:
+            counts.update(posting)
+        return [n for n, _ in counts.most_common(limit)]
+
+
+INDEX_CODE = ("nlu/product_index.py", "nlu/morphology.py", "nlu/normalize.py", "data/morphology.yaml")
+"""What the index depends on besides the catalog."""
+
+
+CACHE_FROM = 2000
+"""Products from which the index is worth keeping on disk (smaller ones build in a blink)."""
+
+
+def load_index(catalog: Catalog) -> ProductIndex:
+    """The catalog's index: from the disk cache when this catalog and code built it before."""
+    key = catalog.digest if len(catalog) >= CACHE_FROM else ""
+    return cached("index", key, lambda: ProductIndex.build(catalog), ProductIndex, INDEX_CODE)
