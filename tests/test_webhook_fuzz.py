@@ -424,3 +424,27 @@ def test_a_shape_error_names_the_problem_not_the_exception(fuzzed, caplog) -> No
                  '"name": "tekst", "value": "twee bananen", "resolutions": {"resolutionsPerAuthority": [1]}')
     sent = exchange(app, db, caplog, "/alexa", raw)
     assert sent.status == 400 and b"unexpected type or shape" in sent.data
+
+
+def test_raw_non_ascii_basic_auth_bytes_are_a_401(tmp_path) -> None:
+    """Found by bench/abuse.py: werkzeug's decoding of `Basic \\xc3\\xa9` raised ValueError (a 500)."""
+    from voiceskill.webhook import create_app
+
+    app = create_app({"catalog": CATALOG, "db": str(tmp_path / "a.db"), "basic_auth": ("df", "pw"),
+                      "alexa_verify": False})
+    for value in ("Basic \xc3\xa9", "Basic \xff", "Basic é"):
+        answer = app.test_client().post("/dialogflow", data=b"{}", content_type="application/json",
+                                        environ_overrides={"HTTP_AUTHORIZATION": value})
+        assert answer.status_code == 401, value
+
+
+def test_a_deep_body_to_a_verifying_alexa_endpoint_is_a_400(tmp_path) -> None:
+    """Found by bench/abuse.py: with verification on, 3,000 levels of nesting reached json.loads
+    in the verifier and raised RecursionError (a 500)."""
+    from voiceskill.webhook import create_app
+
+    app = create_app({"catalog": CATALOG, "db": str(tmp_path / "a.db"), "alexa_skill_ids": frozenset({"s"})})
+    deep = b'{"a":' * 3000 + b"1" + b"}" * 3000
+    answer = app.test_client().post("/alexa", data=deep, content_type="application/json", headers={
+        "SignatureCertChainUrl": "https://s3.amazonaws.com/echo.api/nope-1.pem", "Signature-256": "AAAA"})
+    assert answer.status_code == 400 and "nested too deeply" in answer.get_json()["error"]

@@ -195,6 +195,8 @@ def parse_body(body: bytes) -> dict[str, Any]:
         payload = json.loads(body)
     except ValueError:  # includes JSONDecodeError and UnicodeDecodeError
         raise AlexaVerificationError("request body is not valid JSON") from None
+    except RecursionError:
+        raise AlexaVerificationError("request body is nested too deeply") from None
     if not isinstance(payload, dict):
         raise AlexaVerificationError("request body is not a JSON object")
     return payload

@@ -144,7 +144,10 @@ def _same(given: str | None, expected: str) -> bool:
 def check_secret(config: WebhookConfig, headers: Headers) -> None:
     """Basic auth and/or the shared secret header, whichever are configured."""
     if config.basic_auth:
-        auth = request.authorization
+        try:
+            auth = request.authorization
+        except ValueError:  # werkzeug's base64 decoding of a header with non-ASCII bytes
+            auth = None
         user, password = config.basic_auth
         if not (auth and _same(auth.username, user) and _same(auth.password, password)):
             raise WebhookError(401, "HTTP basic authentication failed")
@@ -216,6 +219,7 @@ def _authenticated_body(adapter: Adapter, config: WebhookConfig, raw: bytes) -> 
         if config.alexa_skill_ids and skill not in config.alexa_skill_ids:
             raise WebhookError(400, "unknown Alexa application id")
         return body
+    parse_json(raw)  # the same strict, depth-limited JSON rules before any signature work
     try:
         return verifier.verify(request.headers, raw)
     except VoiceskillError as exc:
