@@ -24,13 +24,17 @@ from ..nlu.grammar import expand_template, spoken_part
 from ..nlu.normalize import normalize
 from ..paths import data_dir
 
-GRAMMAR_VERSION = 1
+GRAMMAR_VERSION = 2
 """Bump when build_phrases changes, so cached grammar files are rebuilt."""
 GRAMMARS_DIR = Path(__file__).resolve().parents[2] / "grammars"
 DATA_FILES = ("numbers", "units", "intents", "morphology", "replies")
 UNK = "[unk]"
 MAX_COMMAND_PHRASES = 8000
-"""Cap on phrases from intents.yaml, so the grammar stays well under 20k phrases."""
+"""Cap on phrases from intents.yaml."""
+MAX_PRODUCT_PHRASES = 8000
+"""Whole product names and synonyms, best sellers first (catalog order); the rest of a large
+store's products still have every one of their words, which vosk strings together. With the
+commands, the grammar stays under 20k phrases at any catalog size."""
 _LETTER_WORD = re.compile(r"^[^\W\d_]+(?:'[^\W\d_]+)*$")
 _TEMPLATE_SYNTAX = re.compile(r"[\s()\[\]|]+")
 _REFERENCE = re.compile(r"<[^>]*>|\{[^}]*\}")
@@ -59,11 +63,18 @@ def _spellings(text: str) -> Iterator[str]:
 
 
 def _catalog_words(catalog: Catalog) -> Iterator[str]:
-    """Product names, their single words, synonyms and family words."""
+    """Whole names and synonyms of the first products (MAX_PRODUCT_PHRASES), then single words
+    of every name and synonym, and the family words."""
+    whole = 0
     for product in catalog:
-        yield product.name
-        yield from product.name.split()
-        yield from product.synonyms
+        names = (product.name, *product.synonyms)
+        if whole < MAX_PRODUCT_PHRASES:
+            whole += len(names)
+            yield product.name
+            yield from product.name.split()
+            yield from product.synonyms
+        else:
+            yield from (word for name in names for word in name.replace("-", " ").split())
         if product.family:
             yield product.family
     yield from catalog.families

@@ -31,6 +31,8 @@ ENGINE = "vosk"
 ENGINE_FULL = "vosk-full"
 UNK = "[unk]"
 MAX_BUFFER_SECONDS = 60.0
+MAX_IDLE = 4
+"""Finished recognizers kept per grammar for the next utterances (one per concurrent stream)."""
 """Audio kept per utterance for the second pass; longer utterances get no fallback."""
 SPEECH_RMS = 300.0
 """Frame loudness (int16 RMS, about -40 dBFS) that counts as sound."""
@@ -222,7 +224,7 @@ class VoskStream:
     def __init__(self, recognizer: VoskRecognizer, grammar: str | None) -> None:
         self._recognizer = recognizer
         self._grammar = grammar
-        self._kaldi = recognizer.kaldi(grammar)
+        self._kaldi = recognizer.acquire(grammar)
         self._segments: list[list[Hypothesis]] = []
         self._audio: list[np.ndarray] = []
         self._kept = 0
@@ -273,6 +275,7 @@ class VoskStream:
         if not self._done:
             self._done = True
             self._segments.append(parse_result(self._kaldi.FinalResult()))
+            self._recognizer.release(self._grammar, self._kaldi)
         audio = np.concatenate(self._audio) if self._audio else np.zeros(0, dtype=np.int16)
         limit = self._recognizer.max_alternatives
         if self._needs_full_pass(audio):
@@ -294,6 +297,10 @@ class VoskRecognizer:
         self.unk_fallback = unk_fallback
         self._model = load_model(self.model_path)
         self._vocabulary: dict[str, bool] = {}
+        self._idle: dict[str | None, list[Any]] = {}
+        self._idle_lock = threading.Lock()
+        self.compiled = 0
+        """KaldiRecognizers made so far: one per grammar and concurrent stream, not one per utterance."""
         self.phrases: list[str] | None = None
         self.missing_words: tuple[str, ...] = ()
         self._grammar: str | None = None
@@ -313,6 +320,8 @@ class VoskRecognizer:
         words are listed in ``missing_words``. An empty grammar becomes
         ``["[unk]"]`` because libvosk crashes on ``[]``.
         """
+        with self._idle_lock:
+            self._idle = {None: self._idle.get(None, [])}
         if phrases is None:
             self.phrases, self.missing_words, self._grammar = None, (), None
             return
@@ -325,9 +334,30 @@ class VoskRecognizer:
         self.phrases, self.missing_words = known, tuple(missing)
         self._grammar = json.dumps(known or [UNK], ensure_ascii=False)
 
+    def acquire(self, grammar: str | None) -> Any:
+        """A KaldiRecognizer for ``grammar``: an idle one when there is one, as compiling the
+        grammar's decoding graph costs 60-300 ms on x86 and several times that on a Pi."""
+        with self._idle_lock:
+            idle = self._idle.get(grammar)
+            if idle:
+                return idle.pop()
+        return self.kaldi(grammar)
+
+    def release(self, grammar: str | None, kaldi: Any) -> None:
+        """Give back a finished recognizer (FinalResult resets it) for the next utterance."""
+        reset = getattr(kaldi, "Reset", None)
+        if reset:
+            reset()
+        with self._idle_lock:
+            if grammar == self._grammar or grammar is None:
+                pool = self._idle.setdefault(grammar, [])
+                if len(pool) < MAX_IDLE:
+                    pool.append(kaldi)
+
     def kaldi(self, grammar: str | None) -> Any:
         """A fresh vosk KaldiRecognizer with words, N-best and the given grammar (JSON list)."""
         vosk = _vosk()
+        self.compiled += 1
         if grammar is None:
             kaldi = vosk.KaldiRecognizer(self._model, SAMPLE_RATE)
         else:
@@ -338,12 +368,13 @@ class VoskRecognizer:
 
     def decode_full(self, audio: np.ndarray) -> list[list[Hypothesis]]:
         """Decode a whole utterance with the full vocabulary: hypotheses per segment."""
-        kaldi = self.kaldi(None)
+        kaldi = self.acquire(None)
         segments = []
         for start in range(0, len(audio), 8000):
             if kaldi.AcceptWaveform(audio[start:start + 8000].astype("<i2").tobytes()):
                 segments.append(parse_result(kaldi.Result()))
         segments.append(parse_result(kaldi.FinalResult()))
+        self.release(None, kaldi)
         return segments
 
     def stream(self, context: Context = NO_CONTEXT) -> VoskStream:
