@@ -115,6 +115,8 @@ def _morphology_words() -> Iterator[str]:
     for key in ("item_separators", "leading_words", "times_words", "linking_words",
                 "repair_words", "stopwords"):
         yield from morph.get(key, [])
+    for words in morph.get("superlatives", {}).values():
+        yield from words
 
 
 def _command_phrases() -> list[str]:

@@ -198,8 +198,10 @@ class SentenceSpace:
 
     @cached_property
     def ordinal_phrases(self) -> list[str]:
-        """`de eerste`, `de tweede`, ...: answers to a choice, always worth scoring."""
-        return [f"{ORDINAL_ARTICLE} {w}" for w in data.load("numbers")["ordinals"] if w.isalpha()]
+        """`de eerste`, `de tweede`, `de goedkoopste`, ...: answers to a choice, always worth scoring."""
+        superlatives = [w for words in data.load("morphology").get("superlatives", {}).values() for w in words]
+        return [f"{ORDINAL_ARTICLE} {w}" for w in [*data.load("numbers")["ordinals"], *superlatives]
+                if w.replace(" ", "").isalpha()]
 
     def _item_frames(self, heard: list[str], phrases: list[str]) -> list[str]:
         """The bare item, and the {items} sentences whose other words best fit each hypothesis around its item words."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from .. import data
 from ..nlu import Understanding
 from ..nlu.items import LEADING, Quantity
 from ..nlu.matcher import ProductMatcher
@@ -12,6 +13,7 @@ from ..nlu.morphology import stem_keys, stopwords
 from ..nlu.normalize import tokens
 from ..nlu.numbers import parse_number
 from ..reply import Reply, join, money, render
+from ..reply.dutch import count_words
 from ..reply.render import name_phrase
 from .state import ACTION_INTENTS, Pending, Planned
 from .whole_cart import revert, total as whole_cart_total
@@ -106,6 +108,9 @@ def _narrowed(turn: "Turn", pending: Pending) -> list[str]:
     content = [w for w in said if w not in stopwords()]
     if not content:
         return []
+    by_measure = _superlative(turn, pending.options, content)
+    if by_measure:
+        return by_measure
     left, exact = [], []
     for pid in pending.options:
         product = turn.catalog[pid]
@@ -120,6 +125,29 @@ def _narrowed(turn: "Turn", pending: Pending) -> list[str]:
     if len(exact) == 1:
         return exact
     return left if 0 < len(left) < len(pending.options) else []
+
+
+def _superlative(turn: "Turn", options: Sequence[str], content: list[str]) -> list[str]:
+    """`de grote`, `de goedkoopste`: the options of the largest size (in one measure) or the lowest
+    price; empty when the words are not such an answer or an option's name holds them."""
+    rules = {word: key for key, words in data.load("morphology")["superlatives"].items() for word in words}
+    kinds = {rules.get(" ".join(content)), *(rules.get(w) for w in content)} - {None}
+    if len(kinds) != 1 or any(w not in rules for w in content):
+        return []
+    products = [turn.catalog[pid] for pid in options]
+    if any(set(content) & set(tokens(p.name)) for p in products):
+        return []
+    kind = kinds.pop()
+    if kind in ("cheapest", "dearest"):
+        values = {p.id: p.price for p in products if p.price is not None}
+    else:
+        dimensions = {p.size.dimension for p in products if p.size}
+        values = {p.id: p.size.base for p in products if p.size} if len(dimensions) == 1 else {}
+    if not values:
+        return []
+    best = (min if kind in ("cheapest", "smallest") else max)(values.values())
+    chosen = [pid for pid in options if values.get(pid) == best]
+    return chosen if len(chosen) < len(options) else []
 
 
 def _names(word: str, words: list[str]) -> bool:
@@ -167,7 +195,7 @@ def _ask_narrowed(turn: "Turn", pending: Pending, left: list[str]) -> None:
     """Ask again among what is left after a narrowing answer."""
     shown = join([name_phrase(turn.catalog[p]) for p in left[:MAX_OPTIONS]], "or")
     key = "which_narrowed_more" if len(left) > MAX_OPTIONS else "which_narrowed"
-    question = render(key, asks=True, family=pending.family, options=shown, count=str(len(left)))
+    question = render(key, asks=True, family=pending.family, options=shown, count=count_words(len(left)))
     turn.ask([Pending("choose", question.to_dict(), pending.action, left, pending.quantity, pending.family,
                       queue=pending.queue)])
 

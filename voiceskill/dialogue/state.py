@@ -40,11 +40,46 @@ class Pending:
     queue: list["Pending"] = field(default_factory=list)
 
     @classmethod
-    def from_dict(cls, raw: dict[str, Any]) -> "Pending":
+    def from_dict(cls, raw: dict[str, Any], families: Families | None = None) -> "Pending":
         raw = dict(raw)
         raw["planned"] = [Planned(**p) for p in raw.get("planned", [])]
-        raw["queue"] = [cls.from_dict(q) for q in raw.get("queue", [])]
+        raw["queue"] = [cls.from_dict(q, families) for q in raw.get("queue", [])]
+        packed = raw.pop("packed", None)
+        if packed and families and raw.get("family") in families:
+            raw["options"] = unpack_options(packed, families[raw["family"]])
         return cls(**raw)
+
+    def to_dict(self, families: Families | None = None) -> dict[str, Any]:
+        raw = asdict(self)
+        raw["queue"] = [q.to_dict(families) for q in self.queue]
+        members = (families or {}).get(self.family)
+        if members and len(self.options) > PACK_FROM and set(self.options) <= set(members):
+            raw["options"], raw["packed"] = [], pack_options(self.options, members)
+        return raw
+
+
+Families = dict[str, tuple[str, ...]]
+PACK_FROM = 12
+"""Options of a large family are stored as a bitmap over its members, not as hundreds of ids."""
+
+
+def pack_options(options: list[str], members: tuple[str, ...]) -> dict[str, Any]:
+    """Options as the ids ranked ahead of catalog order (bought before) and a hex bitmap of the rest."""
+    position = {pid: n for n, pid in enumerate(members)}
+    lead = 0
+    while lead < len(options) - 1 and not all(position[a] < position[b] for a, b in
+                                              zip(options[lead:], options[lead + 1:])):
+        lead += 1
+    bits = 0
+    for pid in options[lead:]:
+        bits |= 1 << position[pid]
+    return {"lead": options[:lead], "members": format(bits, "x")}
+
+
+def unpack_options(packed: dict[str, Any], members: tuple[str, ...]) -> list[str]:
+    lead = list(packed.get("lead", []))
+    bits = int(packed.get("members") or "0", 16)
+    return lead + [pid for n, pid in enumerate(members) if bits >> n & 1 and pid not in lead]
 
 
 @dataclass
@@ -70,14 +105,17 @@ class DialogueState:
     misses: int = 0
     handed_over: bool = False
 
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+    def to_dict(self, families: Families | None = None) -> dict[str, Any]:
+        """Plain JSON data; with the catalog's ``families``, large option lists are packed."""
+        raw = asdict(self)
+        raw["pending"] = self.pending.to_dict(families) if self.pending else None
+        return raw
 
     @classmethod
-    def from_dict(cls, raw: dict[str, Any] | None) -> "DialogueState":
+    def from_dict(cls, raw: dict[str, Any] | None, families: Families | None = None) -> "DialogueState":
         if not raw:
             return cls()
         raw = dict(raw)
-        raw["pending"] = Pending.from_dict(raw["pending"]) if raw.get("pending") else None
+        raw["pending"] = Pending.from_dict(raw["pending"], families) if raw.get("pending") else None
         raw["last_changes"] = [Change(**c) for c in raw.get("last_changes", [])]
         return cls(**raw)
