@@ -58,6 +58,10 @@ def _words_by_value() -> dict[int, str]:
     return out
 
 
+PHRASES_KEPT = 2000
+"""Products whose item phrases are kept between utterances."""
+
+
 class SentenceSpace:
     """Every command sentence of the grammar, and the item phrases of the catalog's products."""
 
@@ -69,6 +73,7 @@ class SentenceSpace:
         self.numbers = _words_by_value()
         units = data.load("units")["sale_units"]
         self.unit_forms = {unit: (unit, _plurals(unit, spec)) for unit, spec in units.items()}
+        self._phrases: dict[str, list[str]] = {}
 
     def prepare(self) -> None:
         """Expand the grammar now (about 0.3 s), so the first utterance is not the slow one."""
@@ -103,7 +108,16 @@ class SentenceSpace:
                 for other in self.numbers.values() if other != word]
 
     def item_phrases(self, product: Product) -> list[str]:
-        """How a shopper names ``product`` with or without a quantity (`twee pakken halfvolle melk`)."""
+        """How a shopper names ``product`` with or without a quantity (`twee pakken halfvolle melk`);
+        kept for the products heard most recently, as the same ones come back turn after turn."""
+        phrases = self._phrases.get(product.id)
+        if phrases is None:
+            if len(self._phrases) >= PHRASES_KEPT:
+                self._phrases.pop(next(iter(self._phrases)))
+            phrases = self._phrases[product.id] = self._item_phrases(product)
+        return phrases
+
+    def _item_phrases(self, product: Product) -> list[str]:
         name = lower_name(product.name).lower()
         one, many = (w.lower() for w in singular_plural(product))
         unit_one, unit_many = self.unit_forms.get(product.unit, (product.unit, [product.unit]))
