@@ -10,6 +10,7 @@ import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from . import data
@@ -100,6 +101,7 @@ class Catalog:
         return len(self.products)
 
 
+@lru_cache(maxsize=4096)
 def parse_size(text: str) -> Size:
     """Parse ``1 l``, ``500 g``, ``6 stuks``; raise ValueError on anything else."""
     match = SIZE_RE.match(text.strip().lower())

@@ -8,12 +8,14 @@ turns caching off. A cache that cannot be read or written only costs time, never
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import logging
 import os
 import pickle
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import TypeVar
@@ -50,7 +52,7 @@ def cached(kind: str, key: str, build: Callable[[], T], expected: type, code: It
         return build()
     path = where / f"{kind}-{key[:16]}-{code_digest(*code)}.pickle"
     try:
-        with path.open("rb") as handle:
+        with path.open("rb", buffering=1 << 20) as handle, _no_gc():
             value = pickle.load(handle)
         if isinstance(value, expected):
             return value
@@ -61,6 +63,19 @@ def cached(kind: str, key: str, build: Callable[[], T], expected: type, code: It
     value = build()
     _store(value, path, kind)
     return value
+
+
+@contextmanager
+def _no_gc() -> Iterator[None]:
+    """Unpickling a store's index makes a million small objects; the cycle collector, run
+    on every few hundred of them, would take more time than the loading itself."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _store(value: object, path: Path, kind: str) -> None:

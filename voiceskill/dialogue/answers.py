@@ -113,10 +113,9 @@ def _narrowed(turn: "Turn", pending: Pending) -> list[str]:
         return by_measure
     left, exact = [], []
     for pid in pending.options:
-        product = turn.catalog[pid]
-        phrases = [tokens(p) for p in (product.name, *product.synonyms)] + \
-            ([tokens(str(product.size))] if product.size else [])
-        words = [w for phrase in phrases for w in phrase]
+        terms = turn.matcher.terms(pid)
+        phrases = [*terms.phrases, terms.size]
+        words = terms.words
         if all(_names(w, words) for w in content):
             left.append(pid)
         if any(len(phrase) == len(said) and all(stem_keys(a) & stem_keys(b) for a, b in zip(phrase, said))

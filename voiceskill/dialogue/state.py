@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 ACTION_INTENTS = {"add": "add_item", "remove": "remove_item", "set": "set_quantity"}
@@ -50,8 +50,10 @@ class Pending:
         return cls(**raw)
 
     def to_dict(self, families: Families | None = None) -> dict[str, Any]:
-        raw = asdict(self)
-        raw["queue"] = [q.to_dict(families) for q in self.queue]
+        raw = {f.name: getattr(self, f.name) for f in fields(self)}
+        raw.update(question=dict(self.question), options=list(self.options), planned=[asdict(p) for p in self.planned],
+                   quantity=dict(self.quantity) if self.quantity else None,
+                   queue=[q.to_dict(families) for q in self.queue])
         members = (families or {}).get(self.family)
         if members and len(self.options) > PACK_FROM and set(self.options) <= set(members):
             raw["options"], raw["packed"] = [], pack_options(self.options, members)
@@ -107,7 +109,8 @@ class DialogueState:
 
     def to_dict(self, families: Families | None = None) -> dict[str, Any]:
         """Plain JSON data; with the catalog's ``families``, large option lists are packed."""
-        raw = asdict(self)
+        raw = {f.name: getattr(self, f.name) for f in fields(self)}
+        raw["last_changes"] = [asdict(c) for c in self.last_changes]
         raw["pending"] = self.pending.to_dict(families) if self.pending else None
         return raw
 

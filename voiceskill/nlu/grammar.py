@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import heapq
 import re
+from functools import cached_property
 from dataclasses import dataclass
 from typing import Union
 
@@ -224,16 +225,28 @@ MAX_SPLIT_WORDS = 8
 
 @dataclass(frozen=True)
 class Template:
-    """One compiled sentence template: slots filled shortest-first, and longest-first."""
+    """One sentence template: slots filled shortest-first, and longest-first.
+
+    The regular expressions are compiled on first use: a start needs only the few templates
+    its first sentences can match, not all of them (compiling all took most of a start).
+    """
 
     source: str
-    patterns: tuple[re.Pattern[str], ...]
-    splits: tuple[re.Pattern[str], ...] = ()
+    pattern_texts: tuple[str, ...]
+    split_texts: tuple[str, ...] = ()
     """With two slots: the first slot pinned to 1, 2, ... words (`maak van de eieren twee dozen`)."""
     heads: frozenset[str] | None = None
     """How its sentences can open (HEAD characters), None when a slot may come first."""
     tails: frozenset[str] | None = None
     """How its sentences can end (HEAD characters), None when a slot may come last."""
+
+    @cached_property
+    def patterns(self) -> tuple[re.Pattern[str], ...]:
+        return tuple(re.compile(text) for text in self.pattern_texts)
+
+    @cached_property
+    def splits(self) -> tuple[re.Pattern[str], ...]:
+        return tuple(re.compile(text) for text in self.split_texts)
 
     def may_match(self, head: str, tail: str) -> bool:
         """A cheap test before the regular expressions: can a sentence open and end like this?"""
@@ -257,8 +270,8 @@ class Template:
 
 def compile_template(source: str, rules: dict[str, str]) -> Template:
     nodes = parse_template(source)
-    patterns = tuple(re.compile(rf"\s*{_regex(nodes, rules, greedy)}\s*") for greedy in (False, True))
-    splits = tuple(re.compile(rf"\s*{_regex(nodes, rules, False, first=n)}\s*")
+    patterns = tuple(rf"\s*{_regex(nodes, rules, greedy)}\s*" for greedy in (False, True))
+    splits = tuple(rf"\s*{_regex(nodes, rules, False, first=n)}\s*"
                    for n in range(1, MAX_SPLIT_WORDS + 1)) if len(_SLOT_MARK.findall(source)) > 1 else ()
     heads, empty = _ends(nodes, rules)
     tails, _ = _ends(nodes, rules, last=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 
@@ -15,6 +16,9 @@ from .product_index import ProductIndex, Target, load_index, phrase_keys
 MAX_SPAN = 6
 FUZZY_CANDIDATES = 300
 """Names the fuzzy guess scores: those sharing most letter trigrams with what was said."""
+RECENT = 4096
+TERMS_KEPT = 50_000
+"""Words whose fuzzy candidates are kept: the readings of one utterance ask for the same ones."""
 ACCEPT = 0.88
 SUGGEST = 0.62
 LOOSE = 0.8
@@ -50,6 +54,9 @@ class ProductMatcher:
     def __init__(self, catalog: Catalog, index: ProductIndex | None = None) -> None:
         self.catalog = catalog
         self.index = index or load_index(catalog)
+        self._recent: dict[str, list[int]] = {}
+        self._terms: dict[str, ProductTerms] = {}
+        self._numbers = {value: n for n, (kind, value) in enumerate(self.index.targets) if kind == "product"}
 
     @classmethod
     def shared(cls, catalog: Catalog) -> "ProductMatcher":
@@ -59,16 +66,20 @@ class ProductMatcher:
             matcher = catalog.__dict__["_matcher"] = cls(catalog)
         return matcher
 
+    def forget_recent(self) -> None:
+        """Drop the kept fuzzy candidates, for benchmarks that must time first sightings."""
+        self._recent.clear()
+
     def _targets(self, numbers: Iterable[int]) -> set[Target]:
         return {self.index.targets[n] for n in numbers}
 
     def _resolve(self, targets: set[Target], said: str, confidence: float) -> ProductMatch:
-        ids: list[str] = []
+        ids: dict[str, None] = {}
         family = ""
         for kind, value in sorted(targets):
             members = self.catalog.families[value] if kind == "family" else (value,)
             family = value if kind == "family" else family
-            ids.extend(m for m in members if m not in ids)
+            ids.update(dict.fromkeys(members))
         return ProductMatch(tuple(ids), said, confidence, family)
 
     def names(self, words: list[str]) -> set[Target]:
@@ -138,23 +149,38 @@ class ProductMatcher:
     def _fuzzy(self, compact: str, cutoff: float) -> tuple[float, tuple[int, ...]] | None:
         """The closest name among those sharing trigrams with ``compact``, if it scores ``cutoff``."""
         index = self.index
-        numbers = index.candidates(compact, FUZZY_CANDIDATES)
+        numbers = self._recent.get(compact)
+        if numbers is None:
+            if len(self._recent) >= RECENT:
+                self._recent.pop(next(iter(self._recent)))
+            numbers = self._recent[compact] = index.candidates(compact, FUZZY_CANDIDATES)
         hit = process.extractOne(compact, [index.choices[n] for n in numbers], scorer=fuzz.ratio,
                                  score_cutoff=cutoff)
         return (hit[1], index.choice_targets[numbers[hit[2]]]) if hit else None
 
+    def terms(self, product_id: str) -> ProductTerms:
+        """A product's phrases as words, and their base-form keys, worked out once per product:
+        answers to a choice among hundreds of options compare against these, not the raw names."""
+        found = self._terms.get(product_id)
+        if found is None:
+            if len(self._terms) >= TERMS_KEPT:
+                self._terms.pop(next(iter(self._terms)))
+            product = self.catalog[product_id]
+            number = self._numbers.get(product_id)
+            phrases = tuple(tuple(p.split()) for p in self.index.phrases[number]) if number is not None else ()
+            size = _size_words(str(product.size)) if product.size else ()
+            keys = tuple(frozenset(k for w in phrase for k in stem_keys(w)) for phrase in phrases)
+            found = self._terms[product_id] = ProductTerms(phrases, size, keys)
+        return found
+
     def choose(self, words: list[str], options: tuple[str, ...]) -> str | None:
         """Which of ``options`` (product ids) an answer like `volle` or `de halfvolle` names."""
-        content = [w for w in words if w not in stopwords()]
+        content = [stem_keys(w) for w in words if w not in stopwords()]
         if not content:
             return None
         scores: dict[str, int] = {}
         for product_id in options:
-            product = self.catalog[product_id]
-            for phrase in (product.name, *product.synonyms):
-                keys = {k for w in tokens(phrase) for k in stem_keys(w)}
-                hits = sum(1 for w in content if stem_keys(w) & keys)
-                scores[product_id] = max(scores.get(product_id, 0), hits)
+            scores[product_id] = max(sum(1 for w in content if w & keys) for keys in self.terms(product_id).keys)
         top = max(scores.values())
         winners = [pid for pid, score in scores.items() if score == top]
         if top and len(winners) == 1:
@@ -165,3 +191,24 @@ class ProductMatcher:
             if len(inside) == 1:
                 return inside[0]
         return None
+
+
+@lru_cache(maxsize=4096)
+def _size_words(size: str) -> tuple[str, ...]:
+    return tuple(tokens(size))
+
+
+@dataclass(frozen=True)
+class ProductTerms:
+    """One product's words for answers to a choice."""
+
+    phrases: tuple[tuple[str, ...], ...]
+    """Name and synonyms, each as its words."""
+    size: tuple[str, ...]
+    """`500 g` as words, for `de 500 gram`."""
+    keys: tuple[frozenset[str], ...]
+    """Per phrase, the base-form keys of all its words."""
+
+    @property
+    def words(self) -> tuple[str, ...]:
+        return tuple(w for phrase in (*self.phrases, self.size) for w in phrase)

@@ -26,6 +26,7 @@ MAX_KEYS = 16
 """Base-form combinations kept per phrase (words with several readings multiply)."""
 COMMON_GRAM = 0.05
 """A trigram in more than this share of the names picks no candidates (`mel` of every `melk`)."""
+RARE_GRAMS = 8
 
 
 def phrase_keys(words: list[str]) -> set[str]:
@@ -98,13 +99,19 @@ class ProductIndex:
                    [tuple(p) for p in phrases], names, [tuple(choices[n]) for n in names], grams)
 
     def candidates(self, text: str, limit: int) -> list[int]:
-        """The choices sharing most trigrams with ``text`` (at most ``limit``), best first."""
+        """The choices sharing most trigrams with ``text`` (at most ``limit``), best first.
+
+        Only the rarest trigrams are counted (RARE_GRAMS of them, none held by more than
+        COMMON_GRAM of the names): a name close to what was said shares most of them anyway.
+        """
         common = max(50, int(len(self.choices) * COMMON_GRAM))
-        postings = [self.grams[g] for g in trigrams(text) if g in self.grams]
-        rare = [p for p in postings if len(p) <= common]
+        postings = sorted((self.grams[g] for g in trigrams(text) if g in self.grams), key=len)
+        used = [p for p in postings if len(p) <= common][:RARE_GRAMS] or postings[:2]
         counts: Counter[int] = Counter()
-        for posting in rare or sorted(postings, key=len)[:2]:
+        for posting in used:
             counts.update(posting)
+        if len(counts) <= limit:
+            return sorted(counts, key=counts.__getitem__, reverse=True)
         return [n for n, _ in counts.most_common(limit)]
 
 

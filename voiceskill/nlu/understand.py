@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
@@ -82,6 +83,20 @@ def _groups() -> tuple[_Group, ...]:
     )
 
 
+@lru_cache(maxsize=1)
+def _compile_in_background() -> threading.Thread:
+    """Compile every template's expressions once per process, beside the first turns: a start
+    does not wait for them, and later utterances find them compiled."""
+    def compile_all() -> None:
+        for group in _groups():
+            for template in group.templates:
+                _ = template.patterns, template.splits
+
+    worker = threading.Thread(target=compile_all, name="voiceskill-templates", daemon=True)
+    worker.start()
+    return worker
+
+
 class Understander:
     """Understands Dutch shopping utterances against one catalog."""
 
@@ -90,6 +105,7 @@ class Understander:
         self.matcher = ProductMatcher.shared(catalog)
         self.reader = ItemReader(self.matcher)
         _groups()
+        _compile_in_background()
 
     def understand(self, text: str, confidence: float = 1.0,
                    word_confidence: dict[str, float] | None = None) -> Understanding:
