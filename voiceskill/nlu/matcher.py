@@ -11,7 +11,7 @@ from rapidfuzz import fuzz, process
 from ..catalog import Catalog
 from .morphology import phonetic_key, stem_keys, stopwords
 from .normalize import tokens
-from .product_index import ProductIndex, Target, load_index, phrase_keys
+from .product_index import ProductIndex, Target, each, load_index, phrase_keys
 
 MAX_SPAN = 6
 FUZZY_CANDIDATES = 300
@@ -87,9 +87,9 @@ class ProductMatcher:
         index = self.index
         said = " ".join(words)
         if said in index.surface:
-            return self._targets(index.surface[said])
+            return self._targets(each(index.surface[said]))
         keys = phrase_keys(words)
-        found = {n for key in keys for n in index.keys.get(key, ())}
+        found = {n for key in keys for n in each(index.keys.get(key))}
         if len(found) > 1:
             forms = {said, *keys}
             scores = {n: max(fuzz.ratio(s, p) for p in index.phrases[n] for s in forms) for n in found}
@@ -130,7 +130,7 @@ class ProductMatcher:
                 if len(compact) < 3:
                     continue
                 penalty = 0.06 * (len(content) - length)
-                numbers = self.index.phonetic.get(phonetic_key(compact))
+                numbers = each(self.index.phonetic.get(phonetic_key(compact)))
                 if numbers:
                     score, targets = 0.93 - penalty, self._targets(numbers)
                 else:
@@ -156,7 +156,7 @@ class ProductMatcher:
             numbers = self._recent[compact] = index.candidates(compact, FUZZY_CANDIDATES)
         hit = process.extractOne(compact, [index.choices[n] for n in numbers], scorer=fuzz.ratio,
                                  score_cutoff=cutoff)
-        return (hit[1], index.choice_targets[numbers[hit[2]]]) if hit else None
+        return (hit[1], each(index.choice_targets[numbers[hit[2]]])) if hit else None
 
     def terms(self, product_id: str) -> ProductTerms:
         """A product's phrases as words, and their base-form keys, worked out once per product:

@@ -29,6 +29,22 @@ COMMON_GRAM = 0.05
 RARE_GRAMS = 8
 
 
+Postings = int | tuple[int, ...]
+"""Target numbers: one number alone (most keys name one product), else a tuple; memory per product
+stays small as a 30,000-product store holds some 300,000 keys."""
+
+
+def postings(numbers: list[int]) -> Postings:
+    return numbers[0] if len(numbers) == 1 else tuple(numbers)
+
+
+def each(found: Postings | None) -> tuple[int, ...]:
+    """The target numbers of a posting (none for a missing key)."""
+    if found is None:
+        return ()
+    return (found,) if isinstance(found, int) else found
+
+
 def phrase_keys(words: list[str]) -> set[str]:
     """Stem keys of a phrase, spaces removed: every combination of its words' base forms."""
     options = [sorted(stem_keys(w)) for w in words]
@@ -44,16 +60,16 @@ class ProductIndex:
     """Postings from keys to target numbers; built by `build`, read by ProductMatcher."""
 
     targets: list[Target]
-    surface: dict[str, tuple[int, ...]]
+    surface: dict[str, Postings]
     """The phrase as written, words joined by spaces."""
-    keys: dict[str, tuple[int, ...]]
+    keys: dict[str, Postings]
     """Base-form keys of the phrase, spaces removed (`halfvollemelk` names `halfvolle melk` too)."""
-    phonetic: dict[str, tuple[int, ...]]
+    phonetic: dict[str, Postings]
     phrases: list[tuple[str, ...]]
     """Every phrase of each target, for breaking ties between base-form hits."""
     choices: list[str]
     """Distinct phrases without spaces: what the fuzzy guess compares."""
-    choice_targets: list[tuple[int, ...]]
+    choice_targets: list[Postings]
     grams: dict[str, array]
     """Trigram -> numbers of the choices holding it."""
 
@@ -92,11 +108,11 @@ class ProductIndex:
             for gram in trigrams(name):
                 grams.setdefault(gram, array("i")).append(n)
 
-        def frozen(table: dict[str, list[int]]) -> dict[str, tuple[int, ...]]:
-            return {key: tuple(value) for key, value in table.items()}
+        def frozen(table: dict[str, list[int]]) -> dict[str, Postings]:
+            return {key: postings(value) for key, value in table.items()}
 
         return cls(list(numbers), frozen(surface), frozen(keys), frozen(phonetic),
-                   [tuple(p) for p in phrases], names, [tuple(choices[n]) for n in names], grams)
+                   [tuple(p) for p in phrases], names, [postings(choices[n]) for n in names], grams)
 
     def candidates(self, text: str, limit: int) -> list[int]:
         """The choices sharing most trigrams with ``text`` (at most ``limit``), best first.
