@@ -12,24 +12,28 @@ SUDO=""
 
 # System packages, installed only when missing (Debian / Raspberry Pi OS):
 # espeak-ng speaks the replies (pyttsx3) and makes test audio, libportaudio2 opens
-# the microphone (sounddevice), sox shapes audio fixtures, alsa-utils plays sound.
+# the microphone (sounddevice), sox shapes audio fixtures, alsa-utils plays sound; for the tests
+# and benchmarks only, postgresql: the tests start their own PostgreSQL server from its initdb and
+# pg_ctl (voiceskill needs a server only with --db postgresql://..., and then on the database host).
 need=""
 command -v "$PYTHON" >/dev/null 2>&1 || need="python3"
 "$PYTHON" -c "import ensurepip, venv" >/dev/null 2>&1 || need="$need python3-venv python3-pip"
-for pkg in espeak-ng libportaudio2 sox alsa-utils; do
+packages="espeak-ng libportaudio2 sox alsa-utils"
+case "${1:-demo}" in test|bench) packages="$packages postgresql" ;; esac
+for pkg in $packages; do
     dpkg -s "$pkg" >/dev/null 2>&1 || need="$need $pkg"
 done
 if [ -n "$need" ]; then
     echo "Installing system packages:$need"
     $SUDO apt-get update -q
-    $SUDO apt-get install -y -q $need
+    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q $need
 fi
 
 # Python packages, in a virtual environment, reinstalled when setup.cfg changes.
 if [ ! -f "$VENV/.installed" ] || [ setup.cfg -nt "$VENV/.installed" ]; then
     "$PYTHON" -m venv "$VENV"
     "$VENV/bin/python" -m pip install -q --disable-pip-version-check --upgrade pip
-    "$VENV/bin/python" -m pip install -q --disable-pip-version-check -e '.[webhook,speech,test,bench]'
+    "$VENV/bin/python" -m pip install -q --disable-pip-version-check -e '.[webhook,speech,test,bench,postgres,homeassistant]'
     touch "$VENV/.installed"
 fi
 

@@ -27,3 +27,30 @@ def understander(catalog: Catalog) -> Understander:
 @pytest.fixture()
 def assistant(catalog: Catalog, tmp_path: Path) -> Assistant:
     return Assistant(catalog, tmp_path / "carts.db")
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A real PostgreSQL server for this test run (tests/pg.py); skipped only where none can run."""
+    import pg
+
+    reason = pg.missing()
+    if reason:
+        pytest.skip(reason)
+    cluster = pg.Cluster().start()
+    yield cluster
+    cluster.close()
+
+
+@pytest.fixture()
+def pg_url(postgres) -> str:
+    """The URL of a new, empty PostgreSQL database."""
+    return postgres.database()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_db(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A new cart database of each kind: a SQLite file's path, then a PostgreSQL database's URL."""
+    if request.param == "sqlite":
+        return str(tmp_path / "carts.db")
+    return request.getfixturevalue("pg_url")

@@ -1,23 +1,32 @@
-"""The SQLite cart store: transactions, history, undo, orders, log, schema upgrades."""
+"""The cart store on both backends (SQLite, PostgreSQL): transactions, history, undo, orders, log,
+schema upgrades. Every test here runs on each (the `any_db` fixture in conftest.py)."""
 
 import json
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import sqlite_utils
 
 from voiceskill.cart import SCHEMA_VERSION, CartStore, LogEntry
 from voiceskill.dialogue import CartOp
 from voiceskill.errors import VoiceskillError
+from voiceskill.storage import open_backend
 
 
 @pytest.fixture()
-def store(tmp_path: Path) -> CartStore:
-    return CartStore(tmp_path / "carts.db")
+def store(any_db: str) -> Iterator[CartStore]:
+    opened = CartStore(any_db)
+    yield opened
+    opened.close()
 
 
-def test_wal_and_schema_version(store: CartStore) -> None:
+def test_schema_version(store: CartStore) -> None:
+    assert store.db.version() == SCHEMA_VERSION
+
+
+def test_sqlite_is_in_wal_mode(tmp_path: Path) -> None:
+    store = CartStore(tmp_path / "carts.db")
     assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
 
@@ -83,15 +92,16 @@ def test_clear_is_one_undoable_change(store: CartStore) -> None:
     assert store.cart("anna") == {"bananen": 2, "cola": 1}
 
 
-def test_upgrades_an_old_database_and_refuses_a_newer_one(tmp_path: Path) -> None:
-    path = tmp_path / "old.db"
-    sqlite3.connect(path).close()
-    assert CartStore(path).db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
-    conn = sqlite3.connect(path)
-    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
-    conn.close()
+def test_upgrades_an_empty_database_and_refuses_a_newer_one(any_db: str) -> None:
+    if "://" not in any_db:
+        sqlite3.connect(any_db).close()
+    assert CartStore(any_db).db.version() == SCHEMA_VERSION
+    backend = open_backend(any_db)
+    with backend.transaction():
+        backend.set_version(SCHEMA_VERSION + 1)
+    backend.close()
     with pytest.raises(VoiceskillError, match="newer"):
-        CartStore(path)
+        CartStore(any_db)
 
 
 def test_unwritable_database_names_the_fix(tmp_path: Path) -> None:
@@ -153,39 +163,42 @@ def test_forget_is_undone_with_a_failed_turn(store: CartStore, catalog) -> None:
     assert store.cart("anna") == {"komkommer": 2} and store.last_order("anna") and store.log_entries("anna")
 
 
-def old_database(path: Path, version: int, rows: dict[str, list[dict]]) -> CartStore:
-    """A database file at schema ``version`` holding ``rows`` per table, opened (and so upgraded) now."""
+def old_database(target: str, version: int, rows: dict[str, list[dict]]) -> CartStore:
+    """A database at schema ``version`` (the first ``version`` migrations) holding ``rows`` per table,
+    opened (and so upgraded) now."""
     from voiceskill.cart import MIGRATIONS
 
-    db = sqlite_utils.Database(path)
-    for migration in MIGRATIONS[:version]:
-        migration(db)
-    db.execute(f"PRAGMA user_version = {version}")
-    for table, inserted in rows.items():
-        db.table(table).insert_all(inserted)
-    db.conn.commit()
+    db = open_backend(target)
+    with db.transaction():
+        for migration in MIGRATIONS[:version]:
+            migration(db)
+        db.set_version(version)
+        for table, inserted in rows.items():
+            for row in inserted:
+                names = ", ".join(f'"{name}"' for name in row)
+                db.execute(f"INSERT INTO {table} ({names}) VALUES ({', '.join('?' * len(row))})", list(row.values()))
     db.close()
-    return CartStore(path)
+    return CartStore(target)
 
 
-def test_v2_database_upgrades_and_keeps_its_data(tmp_path: Path) -> None:
+def test_v2_database_upgrades_and_keeps_its_data(any_db: str) -> None:
     """Schema 3 files each stored request result under its user; older rows get theirs from the result."""
-    store = old_database(tmp_path / "v2.db", 2, {"processed_requests": [
+    store = old_database(any_db, 2, {"processed_requests": [
         {"key": "r1", "result": json.dumps({"user": "anna", "text": "ja"}), "at": "2099-01-01T00:00:00+00:00"},
         {"key": "r2", "result": "not json", "at": "2099-01-01T00:00:00+00:00"}],
         "cart_items": [{"user": "anna", "product_id": "cola", "quantity": 3, "updated": "x"}]})
-    assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 5
+    assert store.db.version() == SCHEMA_VERSION == 6
     assert store.cart("anna") == {"cola": 3} and store.processed("r1") == {"user": "anna", "text": "ja"}
-    rows = store.db.execute("SELECT key, user FROM processed_requests ORDER BY key").fetchall()
+    rows = store.db.execute('SELECT key, "user" FROM processed_requests ORDER BY key').fetchall()
     assert rows == [("r1", "anna"), ("r2", None)]
     with store.transaction():
         store.forget("anna")
     assert store.processed("r1") is None and store.cart("anna") == {}
 
 
-def test_v3_database_gives_webhook_session_keys_their_kind(tmp_path: Path) -> None:
+def test_v3_database_gives_webhook_session_keys_their_kind(any_db: str) -> None:
     """Carts and conversations kept per session move to `platform:session:<id>`; user keys stay."""
-    store = old_database(tmp_path / "v3.db", 3, {"cart_items": [
+    store = old_database(any_db, 3, {"cart_items": [
         {"user": "alexa:abc", "product_id": "cola", "quantity": 2, "updated": "x"},
         {"user": "dialogflow:user:anna", "product_id": "sla", "quantity": 1, "updated": "x"},
         {"user": "dialogflow-cx:s1", "product_id": "sla", "quantity": 4, "updated": "x"},

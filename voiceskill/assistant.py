@@ -126,18 +126,18 @@ class Assistant:
         u = understanding or self.understander.understand(text, confidence)
 
         def work(store: CartStore) -> TurnResult:
-            state = DialogueState.from_dict(store.load_state(session))
+            state = DialogueState.from_dict(store.load_state(session), self.catalog.families)
             decision = self.dialogue.decide(state, u, CartView(store.cart(user), store.undo_batch(user),
                                                                  store.last_order(user)))
             store.apply(user, decision.ops, self.catalog)
             if not any(op.kind == "forget" for op in decision.ops):
-                store.save_state(session, user, decision.state.to_dict())
+                store.save_state(session, user, decision.state.to_dict(self.catalog.families))
                 store.log(LogEntry(user, session, text[:2000], decision.intent, u.confidence,
                                    decision.reply.text, decision.outcome))
             return TurnResult(user, session, text, decision.intent, u.confidence, decision.reply,
                               decision.cart, decision.ended, decision.outcome, u)
 
-        return self._once(request_id, work)
+        return self._once(request_id, user, work)
 
     def open(self, user: str = "default", session: str | None = None,
              request_id: str | None = None) -> TurnResult:
@@ -150,11 +150,11 @@ class Assistant:
             store.log(LogEntry(user, session, "", "greet", 1.0, reply.text, "answered"))
             return TurnResult(user, session, "", "greet", 1.0, reply, store.cart(user), False, "answered")
 
-        return self._once(request_id, work)
+        return self._once(request_id, user, work)
 
-    def _once(self, request_id: str | None, work: Callable[[CartStore], TurnResult]) -> TurnResult:
-        """Run ``work`` in one transaction, at most once per request id."""
-        with self.store.transaction() as store:
+    def _once(self, request_id: str | None, user: str, work: Callable[[CartStore], TurnResult]) -> TurnResult:
+        """Run ``work`` in one transaction about ``user`` (locked first), at most once per request id."""
+        with self.store.transaction(user) as store:
             stored = store.processed(request_id) if request_id else None
             if stored:
                 return TurnResult.from_dict(stored)
@@ -212,7 +212,7 @@ class Assistant:
         """What the shopper is likely to say next: the options just offered, the last
         product, the cart. Speech engines use it to weigh what they heard."""
         with self.store.transaction() as store:
-            state = DialogueState.from_dict(store.load_state(session or user))
+            state = DialogueState.from_dict(store.load_state(session or user), self.catalog.families)
             cart = store.cart(user)
         pending = state.pending
         options = tuple(pending.options[:MAX_OPTIONS]) if pending and pending.kind == "choose" else ()

@@ -1,19 +1,18 @@
-"""Carts, orders, change history and the conversation log, in SQLite via sqlite-utils.
+"""Carts, orders, change history and the conversation log, in SQLite or PostgreSQL.
 
-One transaction per turn (`CartStore.transaction`), WAL mode, and a schema
-version in `PRAGMA user_version` that upgrades itself on open (voiceskill/schema.py).
-A file that cannot be opened, upgraded or written is refused at open with a
-StorageError naming it and the fix; a write that fails later rolls the turn back
-and raises the same error. The WAL is checkpointed every 1,000 pages and cut
-back to 4 MiB after each checkpoint, so it stays bounded. `forget` deletes all
-that is stored about one shopper (spec: `forget_me`).
+One transaction per turn (`CartStore.transaction`): on PostgreSQL it first locks the shopper,
+so several server processes and hosts can share one database (voiceskill/storage/). The
+schema upgrades itself on open (voiceskill/schema.py). A database that cannot be opened,
+upgraded or written is refused at open with a StorageError naming it and the fix; a write
+that fails later rolls the turn back and raises the same error. `forget` deletes all that is
+stored about one shopper (spec: `forget_me`). The SQL here is written once for both databases.
 """
 
 from __future__ import annotations
 
 import json
-import sqlite3
-import threading
+import os
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
@@ -21,13 +20,12 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-import sqlite_utils
-
 from .catalog import Catalog
 from .dialogue import CartOp
 from .errors import StorageError
-from .paths import db_path
-from .schema import MIGRATIONS, MOVE_ASIDE, SCHEMA_VERSION, WEBHOOK_PLATFORMS, check, upgrade
+from .schema import MIGRATIONS, SCHEMA_VERSION, WEBHOOK_PLATFORMS, check, upgrade
+from .storage import Backend, open_backend
+from .storage.sqlite import WAL_CHECKPOINT_PAGES, WAL_LIMIT_BYTES
 
 
 def _now() -> str:
@@ -35,14 +33,15 @@ def _now() -> str:
 
 
 REQUEST_MEMORY_S = 24 * 3600
-WAL_CHECKPOINT_PAGES = 1000
-WAL_LIMIT_BYTES = 4 * 1024 * 1024
-FIX = "pass --db PATH or set VOICESKILL_DB to a writable file"
+PRUNE_EVERY_S = 60.0
+"""Stored request results older than a day are deleted at most once a minute per process: every
+turn deleting the one that just expired made concurrent turns of different shoppers wait on each other."""
 KEY_KINDS = ("session", "user")
 FORGET_TABLES = ("cart_items", "changes", "orders", "sessions", "conversation_log", "processed_requests")
 """Tables with a `user` column whose rows `forget` deletes (order_items go with their orders)."""
 
-__all__ = ["CartStore", "LogEntry", "MIGRATIONS", "SCHEMA_VERSION", "WEBHOOK_PLATFORMS", "storage_key"]
+__all__ = ["MIGRATIONS", "SCHEMA_VERSION", "WAL_CHECKPOINT_PAGES", "WAL_LIMIT_BYTES", "WEBHOOK_PLATFORMS",
+           "CartStore", "LogEntry", "storage_key"]
 
 
 def storage_key(platform: str, kind: str, ident: str) -> str:
@@ -71,109 +70,67 @@ class LogEntry:
 
 
 class CartStore:
-    """All carts of one database file; safe to share between threads."""
+    """All carts of one database (a SQLite file or a PostgreSQL URL); safe to share between threads."""
 
-    def __init__(self, path: str | Path | None = None) -> None:
-        self.path = db_path(path)
-        self._local = threading.local()
-        self._memory: sqlite_utils.Database | None = None
-        self._lock = threading.RLock()
-        if self.path == ":memory:":
-            self._memory = self._open()
-        else:
-            try:
-                Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-            except OSError as exc:
-                raise StorageError(f"cannot make the folder for the cart database {self.path} "
-                                   f"({exc.strerror}): {FIX}") from None
+    def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
+        self.db: Backend = open_backend(path)
+        """The backend: `db.execute(sql, params)` runs one statement in the shared dialect."""
+        self.path: Path | str = getattr(self.db, "path", self.db.where)
+        self._pruned = 0.0
         try:
-            upgrade(self.db, self.path)
-            check(self.db, self.path)
-        except sqlite3.Error as exc:
-            raise StorageError(f"cannot read the cart database {self.path} ({exc}): it is damaged or not a "
-                               f"voiceskill database; {MOVE_ASIDE}") from None
+            upgrade(self.db)
+            check(self.db)
+        except self.db.errors as exc:
+            raise StorageError(f"cannot read the cart database {self.db.where} ({self.db.describe(exc)}): it is "
+                               f"damaged or not a voiceskill database; {self.db.START_AFRESH}") from None
         problem = self.write_problem()
         if problem:
-            raise StorageError(f"{problem}: check its permissions and the free disk space, or {FIX}")
+            raise StorageError(f"{problem}: {self.db.OPEN_FIX}")
 
-    def _open(self) -> sqlite_utils.Database:
-        try:
-            conn = sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=False, timeout=30)
-            conn.execute("PRAGMA busy_timeout = 30000")
-            if self.path != ":memory:":
-                conn.execute("PRAGMA journal_mode = WAL")
-                conn.execute("PRAGMA synchronous = NORMAL")
-                conn.execute(f"PRAGMA wal_autocheckpoint = {WAL_CHECKPOINT_PAGES}")
-                conn.execute(f"PRAGMA journal_size_limit = {WAL_LIMIT_BYTES}")
-        except sqlite3.OperationalError as exc:
-            raise StorageError(f"cannot open the cart database {self.path} ({exc}): {FIX}") from None
-        except sqlite3.Error as exc:
-            raise StorageError(f"cannot open the cart database {self.path} ({exc}): it is damaged or not a "
-                               f"voiceskill database; {MOVE_ASIDE}") from None
-        return sqlite_utils.Database(conn)
-
-    @property
-    def db(self) -> sqlite_utils.Database:
-        if self._memory is not None:
-            return self._memory
-        if getattr(self._local, "db", None) is None:
-            self._local.db = self._open()
-        return self._local.db
-
-    @staticmethod
-    def migrate(db: sqlite_utils.Database) -> None:
-        """Bring the schema up to SCHEMA_VERSION (see voiceskill/schema.py)."""
-        upgrade(db, "(database)")
+    def close(self) -> None:
+        """Close the connections; the store opens new ones when used again (a forked worker does)."""
+        self.db.close()
 
     @contextmanager
-    def transaction(self) -> Iterator["CartStore"]:
+    def transaction(self, user: str | None = None) -> Iterator["CartStore"]:
         """One atomic unit of work: all of a turn's reads and writes, or none of its writes.
 
-        A database error inside becomes a StorageError that names the file, after the rollback.
+        With ``user``, the shopper is locked first (PostgreSQL), so another host's turn for the
+        same shopper, a retry of this request included, waits and then sees this one's result;
+        methods that name a user lock it too, when it was not named here. A database error inside
+        becomes a StorageError that names the database, after the rollback.
         """
-        with self._lock if self._memory is not None else _nolock():
-            try:
-                self.db.execute("BEGIN IMMEDIATE")
-            except sqlite3.Error as exc:
-                raise self._failed(exc) from None
-            try:
-                yield self
-                self.db.execute("COMMIT")
-            except BaseException as exc:
-                self._rollback()
-                if isinstance(exc, sqlite3.Error):
-                    raise self._failed(exc) from None
-                raise
-
-    def _rollback(self) -> None:
-        """Undo the open transaction; SQLite may already have rolled it back itself (disk full)."""
         try:
-            self.db.execute("ROLLBACK")
-        except sqlite3.Error:
-            pass
+            with self.db.transaction():
+                if user is not None:
+                    self.db.hold(user)
+                yield self
+        except self.db.errors as exc:
+            raise self._failed(exc) from None
 
-    def _failed(self, exc: sqlite3.Error) -> StorageError:
-        return StorageError(f"the cart database {self.path} took no change ({exc}); nothing was changed. "
-                            "Check the free disk space and the file's permissions", reason=str(exc))
+    def _failed(self, exc: BaseException) -> StorageError:
+        reason = self.db.describe(exc)
+        return StorageError(f"the cart database {self.db.where} took no change ({reason}); nothing was changed. "
+                            f"{self.db.WRITE_FIX}", reason=reason)
+
+    def _rows(self, user: str, sql: str, params: list[Any]) -> list[Any]:
+        self.db.hold(user)
+        return self.db.execute(sql, params).fetchall()
 
     # -- reads ---------------------------------------------------------------
 
     def cart(self, user: str) -> dict[str, int]:
-        rows = self.db.execute("SELECT product_id, quantity FROM cart_items WHERE user = ? ORDER BY rowid",
-                               [user]).fetchall()
+        rows = self._rows(user, 'SELECT product_id, quantity FROM cart_items WHERE "user" = ? ORDER BY rowid', [user])
         return {pid: qty for pid, qty in rows}
 
     def _last_batch(self, user: str) -> int | None:
-        row = self.db.execute("SELECT max(batch) FROM changes WHERE user = ? AND state = 'done'", [user]).fetchone()
-        return row[0]
+        return self._rows(user, "SELECT max(batch) FROM changes WHERE \"user\" = ? AND state = 'done'", [user])[0][0]
 
     def undo_batch(self, user: str) -> tuple[tuple[str, int, int], ...]:
         """The last change undo would revert: (product, before, after) per product."""
-        batch = self._last_batch(user)
-        if batch is None:
-            return ()
-        rows = self.db.execute("SELECT product_id, before, after FROM changes WHERE user = ? AND batch = ? "
-                               "ORDER BY id", [user, batch]).fetchall()
+        rows = self._rows(user, 'SELECT product_id, before, after FROM changes WHERE "user" = ? AND batch = '
+                          "(SELECT max(batch) FROM changes WHERE \"user\" = ? AND state = 'done') ORDER BY id",
+                          [user, user])
         first: dict[str, list[int]] = {}
         for pid, before, after in rows:
             first.setdefault(pid, [before, after])[1] = after
@@ -184,40 +141,42 @@ class CartStore:
         return json.loads(row[0]) if row else None
 
     def orders(self, user: str) -> list[dict[str, Any]]:
-        return list(self.db.query("SELECT * FROM orders WHERE user = ? ORDER BY id", [user]))
+        self.db.hold(user)
+        return self.db.dicts('SELECT id, "user", at, total, items FROM orders WHERE "user" = ? ORDER BY id', [user])
 
     def last_order(self, user: str) -> dict[str, int]:
         """The items of the shopper's most recent order (product id -> quantity), for `reorder`."""
-        rows = self.db.execute(
-            "SELECT product_id, sum(quantity) FROM order_items WHERE order_id = "
-            "(SELECT max(id) FROM orders WHERE user = ?) GROUP BY product_id ORDER BY min(rowid)",
-            [user]).fetchall()
-        return {pid: qty for pid, qty in rows}
+        rows = self._rows(user,
+                          "SELECT product_id, sum(quantity) FROM order_items WHERE order_id = "
+                          '(SELECT max(id) FROM orders WHERE "user" = ?) GROUP BY product_id ORDER BY min(rowid)',
+                          [user])
+        return {pid: int(qty) for pid, qty in rows}
 
     def log_entries(self, user: str, limit: int = 100) -> list[dict[str, Any]]:
-        return list(self.db.query("SELECT * FROM conversation_log WHERE user = ? ORDER BY id DESC LIMIT ?",
-                                  [user, limit]))[::-1]
+        self.db.hold(user)
+        return self.db.dicts('SELECT id, at, "user", session, text, intent, confidence, reply, outcome '
+                             'FROM conversation_log WHERE "user" = ? ORDER BY id DESC LIMIT ?', [user, limit])[::-1]
 
     # -- writes --------------------------------------------------------------
 
     def _write(self, user: str, product_id: str, quantity: int) -> int:
         """Store one quantity (0 deletes); the quantity before."""
-        row = self.db.execute("SELECT quantity FROM cart_items WHERE user = ? AND product_id = ?",
-                              [user, product_id]).fetchone()
+        row = self._rows(user, 'SELECT quantity FROM cart_items WHERE "user" = ? AND product_id = ?',
+                         [user, product_id])
         if quantity > 0 and row:
-            self.db.execute("UPDATE cart_items SET quantity = ?, updated = ? WHERE user = ? AND product_id = ?",
+            self.db.execute('UPDATE cart_items SET quantity = ?, updated = ? WHERE "user" = ? AND product_id = ?',
                             [quantity, _now(), user, product_id])
         elif quantity > 0:
-            self.db.execute("INSERT INTO cart_items (user, product_id, quantity, updated) VALUES (?, ?, ?, ?)",
+            self.db.execute('INSERT INTO cart_items ("user", product_id, quantity, updated) VALUES (?, ?, ?, ?)',
                             [user, product_id, quantity, _now()])
         else:
-            self.db.execute("DELETE FROM cart_items WHERE user = ? AND product_id = ?", [user, product_id])
-        return row[0] if row else 0
+            self.db.execute('DELETE FROM cart_items WHERE "user" = ? AND product_id = ?', [user, product_id])
+        return row[0][0] if row else 0
 
     def set_quantity(self, user: str, product_id: str, quantity: int, batch: int) -> None:
         """Store one quantity and record the change in the history under ``batch``."""
         before = self._write(user, product_id, quantity)
-        self.db.execute("INSERT INTO changes (user, batch, product_id, before, after, at, state) "
+        self.db.execute('INSERT INTO changes ("user", batch, product_id, before, after, at, state) '
                         "VALUES (?, ?, ?, ?, ?, ?, 'done')", [user, batch, product_id, before, quantity, _now()])
 
     def undo(self, user: str) -> bool:
@@ -227,7 +186,7 @@ class CartStore:
             return False
         for pid, before, _after in self.undo_batch(user):
             self._write(user, pid, before)
-        self.db.execute("UPDATE changes SET state = 'undone' WHERE user = ? AND batch = ?", [user, batch])
+        self.db.execute('UPDATE changes SET state = \'undone\' WHERE "user" = ? AND batch = ?', [user, batch])
         return True
 
     def checkout(self, user: str, catalog: Catalog | None = None) -> int | None:
@@ -237,21 +196,19 @@ class CartStore:
             return None
         lines = [(pid, qty, catalog[pid] if catalog and pid in catalog else None) for pid, qty in cart.items()]
         total = round(sum(qty * (p.price or 0) for _, qty, p in lines if p), 2)
-        cursor = self.db.execute("INSERT INTO orders (user, at, total, items) VALUES (?, ?, ?, ?)",
-                                 [user, _now(), total, sum(cart.values())])
-        order_id = cursor.lastrowid
+        order_id = self.db.insert_id('INSERT INTO orders ("user", at, total, items) VALUES (?, ?, ?, ?)',
+                                     [user, _now(), total, sum(cart.values())])
         for pid, qty, product in lines:
             self.db.execute("INSERT INTO order_items (order_id, product_id, name, quantity, price) "
                             "VALUES (?, ?, ?, ?, ?)",
                             [order_id, pid, product.name if product else pid, qty, product.price if product else None])
-        self.db.execute("DELETE FROM cart_items WHERE user = ?", [user])
-        self.db.execute("UPDATE changes SET state = 'closed' WHERE user = ? AND state = 'done'", [user])
+        self.db.execute('DELETE FROM cart_items WHERE "user" = ?', [user])
+        self.db.execute('UPDATE changes SET state = \'closed\' WHERE "user" = ? AND state = \'done\'', [user])
         return order_id
 
     def apply(self, user: str, ops: list[CartOp], catalog: Catalog | None = None) -> None:
         """Carry out a turn's cart operations as one change in the history."""
-        row = self.db.execute("SELECT coalesce(max(batch), 0) + 1 FROM changes WHERE user = ?", [user]).fetchone()
-        batch = row[0]
+        batch = self._rows(user, 'SELECT coalesce(max(batch), 0) + 1 FROM changes WHERE "user" = ?', [user])[0][0]
         for op in ops:
             if op.kind == "set":
                 self.set_quantity(user, op.product_id, op.quantity, batch)
@@ -270,13 +227,15 @@ class CartStore:
 
     def forget(self, user: str) -> None:
         """Delete everything stored about a shopper (`forget_me`), in the current transaction."""
-        self.db.execute("DELETE FROM order_items WHERE order_id IN (SELECT id FROM orders WHERE user = ?)", [user])
+        self.db.hold(user)
+        self.db.execute('DELETE FROM order_items WHERE order_id IN (SELECT id FROM orders WHERE "user" = ?)', [user])
         for table in FORGET_TABLES:
-            self.db.execute(f"DELETE FROM {table} WHERE user = ?", [user])
+            self.db.execute(f'DELETE FROM {table} WHERE "user" = ?', [user])
 
     def save_state(self, session: str, user: str, state: dict[str, Any]) -> None:
-        self.db.execute("INSERT OR REPLACE INTO sessions (session, user, state, updated) VALUES (?, ?, ?, ?)",
-                        [session, user, json.dumps(state), _now()])
+        self.db.execute('INSERT INTO sessions (session, "user", state, updated) VALUES (?, ?, ?, ?) '
+                        'ON CONFLICT (session) DO UPDATE SET "user" = excluded."user", state = excluded.state, '
+                        "updated = excluded.updated", [session, user, json.dumps(state), _now()])
 
     def processed(self, key: str) -> dict[str, Any] | None:
         """The stored result of a request handled before, if any."""
@@ -286,28 +245,28 @@ class CartStore:
     def remember(self, key: str, result: dict[str, Any]) -> None:
         """Keep a request's result for retries (filed under its `user`); forget those older than a day."""
         now = datetime.now(timezone.utc)
-        cutoff = datetime.fromtimestamp(now.timestamp() - REQUEST_MEMORY_S, timezone.utc).isoformat()
-        self.db.execute("DELETE FROM processed_requests WHERE at < ?", [cutoff])
-        self.db.execute("INSERT OR REPLACE INTO processed_requests (key, result, at, user) "
-                        "VALUES (?, ?, ?, ?)",
+        if time.monotonic() - self._pruned > PRUNE_EVERY_S or not self._pruned:
+            self._pruned = time.monotonic()
+            cutoff = datetime.fromtimestamp(now.timestamp() - REQUEST_MEMORY_S, timezone.utc).isoformat()
+            self.db.execute("DELETE FROM processed_requests WHERE at < ?", [cutoff])
+        self.db.execute('INSERT INTO processed_requests (key, result, at, "user") VALUES (?, ?, ?, ?) '
+                        'ON CONFLICT (key) DO UPDATE SET result = excluded.result, at = excluded.at, '
+                        '"user" = excluded."user"',
                         [key, json.dumps(result), now.isoformat(timespec="milliseconds"), result.get("user")])
 
     def write_problem(self) -> str | None:
         """Why the database takes no write right now (None when it does), for `/healthz` and at open."""
         try:
             with self.transaction():
-                self.db.execute("INSERT OR REPLACE INTO health (id, at) VALUES (1, ?)", [_now()])
+                self.db.execute("INSERT INTO health (id, at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE "
+                                "SET at = excluded.at", [_now()])
         except StorageError as exc:
-            return f"the cart database {self.path} takes no writes ({exc.reason})"
+            return f"the cart database {self.db.where} takes no writes ({exc.reason})"
         return None
 
     def log(self, entry: LogEntry) -> None:
         row = asdict(entry)
         row["at"] = row["at"] or _now()
-        self.db.execute("INSERT INTO conversation_log (at, user, session, text, intent, confidence, reply, outcome) "
-                        "VALUES (:at, :user, :session, :text, :intent, :confidence, :reply, :outcome)", row)
-
-
-@contextmanager
-def _nolock() -> Iterator[None]:
-    yield
+        self.db.execute('INSERT INTO conversation_log (at, "user", session, text, intent, confidence, reply, outcome) '
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                        [row[k] for k in ("at", "user", "session", "text", "intent", "confidence", "reply", "outcome")])

@@ -20,7 +20,8 @@ REPO_ROOT = Path(__file__).resolve().parent.parent.parent
 catalog_option = click.option("--catalog", type=click.Path(dir_okay=False), default=None,
                               help="Catalog CSV (default: $VOICESKILL_CATALOG or the built-in one).")
 db_option = click.option("--db", type=click.Path(dir_okay=False), default=None,
-                         help="Cart database (default: $VOICESKILL_DB or ~/.local/share/voiceskill/voiceskill.db).")
+                         help="Cart database: a SQLite file or a postgresql://USER:PASSWORD@HOST/DBNAME URL "
+                              "(default: $VOICESKILL_DB or ~/.local/share/voiceskill/voiceskill.db).")
 user_option = click.option("--user", default="default", show_default=True, help="Whose cart.")
 engine_option = click.option("--engine", type=click.Choice(["auto", "vosk", "whisper"]), default="auto",
                              show_default=True, help="Speech engine; auto prefers an installed Dutch vosk model.")

@@ -87,7 +87,9 @@ def count_phrase(count: int, word: str = "item") -> str:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535), help="Port (0: any free).")
-@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 256), help="Worker threads.")
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 256), help="Threads per worker process.")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64), envvar="VOICESKILL_WORKERS",
+              help="Worker processes on the one port, so all cores work ($VOICESKILL_WORKERS; e.g. one per core).")
 @catalog_option
 @db_option
 @click.option("--auth", default=None, help="Basic auth USER:PASSWORD for Dialogflow/Actions ($VOICESKILL_WEBHOOK_AUTH).")
@@ -101,18 +103,20 @@ def count_phrase(count: int, word: str = "item") -> str:
               help="Open connections at most (default 500; $VOICESKILL_CONNECTION_LIMIT).")
 @click.option("--channel-timeout", type=click.FloatRange(0.5, 3600), default=None,
               help="Seconds before a silent connection is closed (default 15; $VOICESKILL_CHANNEL_TIMEOUT).")
-def serve(host: str, port: int, threads: int, catalog: str | None, db: str | None, auth: str | None,
+def serve(host: str, port: int, threads: int, workers: int, catalog: str | None, db: str | None, auth: str | None,
           secret_header: str | None, alexa_skill_id: tuple[str, ...], no_alexa_verify: bool, alexa_allow_sha1: bool,
           cart_per: str, connection_limit: int | None, channel_timeout: float | None) -> None:
     """Serve the smart-speaker webhooks (Dialogflow ES/CX, Actions, Alexa) with waitress.
 
     Example: voiceskill serve --port 8080 --secret-header X-Voiceskill-Secret=s3cret --alexa-skill-id amzn1.ask.skill.1
+
+    Several hosts on one database: voiceskill serve --workers 4 --db postgresql://shop:PASSWORD@db.example.nl/carts
     """
     import logging
 
     from ..webhook import WebhookConfig, create_app
     from ..webhook.config import parse_pair
-    from ..webhook.server import ServeLimits
+    from ..webhook.server import ServeLimits, serve_workers
     from ..webhook.server import serve as run_server
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -126,7 +130,27 @@ def serve(host: str, port: int, threads: int, catalog: str | None, db: str | Non
         limits = ServeLimits.from_env(connection_limit=connection_limit, channel_timeout=channel_timeout)
     except ValueError as exc:
         raise click.BadParameter(f"VOICESKILL_CONNECTION_LIMIT / VOICESKILL_CHANNEL_TIMEOUT: {exc}") from None
-    run_server(create_app(config), host, port, threads, limits=limits)
+    if workers > 1 and (config.db or "") == ":memory:":
+        raise click.BadParameter("--workers with --db :memory: would give each worker its own empty database; "
+                                 "pass a file or a postgresql:// URL", param_hint="--workers")
+    if workers == 1:
+        app = create_app(config)
+        _log_store(app.extensions["voiceskill"].store)
+        run_server(app, host, port, threads, limits=limits)
+        return
+    # A bad database or catalog is refused here, once, before any worker starts; the app itself is
+    # made in each worker only (see webhook/server.py: a fork must not copy its threads' locks).
+    store = CartStore(config.db)
+    _log_store(store)
+    store.close()
+    load_catalog(config.catalog)
+    serve_workers(lambda: create_app(config), host, port, threads, workers, limits=limits)
+
+
+def _log_store(store: CartStore) -> None:
+    import logging
+
+    logging.getLogger("voiceskill.webhook").info("carts in %s (%s)", store.db.where, store.db.kind)
 
 
 @main.command("catalog")

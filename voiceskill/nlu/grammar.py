@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import heapq
 import re
-from functools import cached_property
 from dataclasses import dataclass
 from typing import Union
 
@@ -240,13 +239,23 @@ class Template:
     tails: frozenset[str] | None = None
     """How its sentences can end (HEAD characters), None when a slot may come last."""
 
-    @cached_property
+    @property
     def patterns(self) -> tuple[re.Pattern[str], ...]:
-        return tuple(re.compile(text) for text in self.pattern_texts)
+        return self._compiled("patterns", self.pattern_texts)
 
-    @cached_property
+    @property
     def splits(self) -> tuple[re.Pattern[str], ...]:
-        return tuple(re.compile(text) for text in self.split_texts)
+        return self._compiled("splits", self.split_texts)
+
+    def _compiled(self, name: str, texts: tuple[str, ...]) -> tuple[re.Pattern[str], ...]:
+        """Compiled once and kept on the instance, with no lock (cached_property holds one per
+        class in Python 3.11): a process forked while another thread compiles must not inherit
+        a held lock. Two threads compiling the same template at once only do it twice."""
+        found = self.__dict__.get(name)
+        if found is None:
+            found = tuple(re.compile(text) for text in texts)
+            self.__dict__[name] = found
+        return found
 
     def may_match(self, head: str, tail: str) -> bool:
         """A cheap test before the regular expressions: can a sentence open and end like this?"""
