@@ -44,6 +44,8 @@ case "${1:-demo}" in
            "$VENV/bin/python" bench/webhook.py --rate 500
            "$VENV/bin/python" bench/webhook.py --rate 0 --turns 40 --json bench/results/webhook-ceiling.json
            "$VENV/bin/python" bench/asr.py
-           "$VENV/bin/python" bench/ceiling.py ;;
+           "$VENV/bin/python" bench/ceiling.py
+           "$VENV/bin/python" bench/abuse.py
+           "$VENV/bin/python" bench/scale.py --webhook-seconds 20 ;;
     *) echo "usage: ./setup.sh [demo|test|bench]" >&2; exit 2 ;;
 esac

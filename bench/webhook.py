@@ -85,11 +85,12 @@ def client(port: int, sessions: list[str], turns: int, deadline: float, interval
             results.extend(local)
 
     threads = [threading.Thread(target=session_loop, args=(s,)) for s in sessions]
+    cpu = time.process_time()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    out.put(results)
+    out.put((results, time.process_time() - cpu))
 
 
 def wait_ready(port: int, timeout: float = 30) -> None:
@@ -115,18 +116,30 @@ def main() -> int:
     parser.add_argument("--rate", type=float, default=500,
                         help="offered turns per second over all sessions (0: as fast as possible)")
     parser.add_argument("--json", default=str(ROOT / "bench" / "results" / "webhook.json"))
+    parser.add_argument("--workers", type=int, default=1, help="server worker processes (serve --workers)")
+    parser.add_argument("--db", help="the server's database (default: a fresh SQLite file), e.g. postgresql://...")
+    parser.add_argument("--postgres", action="store_true",
+                        help="start a throwaway PostgreSQL cluster (tests/pg.py) and serve from it")
     args = parser.parse_args()
 
     port = free_port()
+    cluster = None
     with tempfile.TemporaryDirectory() as tmp:
-        db = Path(tmp) / "bench.db"
+        db: str = args.db or str(Path(tmp) / "bench.db")
+        if args.postgres:
+            sys.path.insert(0, str(ROOT / "tests"))
+            from pg import Cluster
+
+            cluster = Cluster().start()
+            db = cluster.database()
+        run = f"r{os.getpid()}x{int(time.time())}"
         server = subprocess.Popen(
             [sys.executable, "-m", "voiceskill.cli", "serve", "--port", str(port), "--threads", str(args.threads),
-             "--db", str(db), "--secret-header", f"{SECRET[0]}={SECRET[1]}", "--no-alexa-verify"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
+             "--workers", str(args.workers), "--db", db, "--secret-header", f"{SECRET[0]}={SECRET[1]}",
+             "--no-alexa-verify"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
         try:
             wait_ready(port)
-            sessions = [f"s{i}" for i in range(args.sessions)]
+            sessions = [f"{run}s{i}" for i in range(args.sessions)]
             out: mp.Queue = mp.Queue()
             started = time.time()
             deadline = started + args.duration
@@ -136,14 +149,21 @@ def main() -> int:
                      for i in range(args.clients)]
             for proc in procs:
                 proc.start()
-            results = [row for _ in procs for row in out.get()]
+            parts = [out.get() for _ in procs]
             for proc in procs:
                 proc.join()
             elapsed = time.time() - started
         finally:
             server.send_signal(signal.SIGTERM)
             server.wait(timeout=15)
+        results = [row for rows, _ in parts for row in rows]
+        client_cpu = sum(cpu for _, cpu in parts)
         report = summarise(results, elapsed, db, args)
+        report["client_cpu_share"] = round(client_cpu / elapsed / (os.cpu_count() or 1), 3)
+        report["store"] = "postgresql" if db.startswith("postgresql") else "sqlite"
+        report["workers"] = args.workers
+        if cluster:
+            cluster.close()
     print_table(report)
     Path(args.json).parent.mkdir(parents=True, exist_ok=True)
     Path(args.json).write_text(json.dumps(report, indent=2))
@@ -151,7 +171,7 @@ def main() -> int:
     return 0 if report["errors"] == 0 and report["items_lost"] == 0 else 1
 
 
-def summarise(results: list[tuple[str, float, int]], elapsed: float, db: Path, args: argparse.Namespace) -> dict:
+def summarise(results: list[tuple[str, float, int]], elapsed: float, db: str, args: argparse.Namespace) -> dict:
     from voiceskill.cart import CartStore
 
     store = CartStore(db)
@@ -170,9 +190,11 @@ def summarise(results: list[tuple[str, float, int]], elapsed: float, db: Path, a
 
 
 def print_table(report: dict) -> None:
-    keys = ["sessions", "offered_rate", "turns", "seconds", "turns_per_s", "p50_ms", "p99_ms", "errors", "items_lost"]
-    print("".join(f"{k:>13}" for k in keys))
-    print("".join(f"{report[k]:>13}" for k in keys))
+    keys = ["store", "workers", "sessions", "offered_rate", "turns", "seconds", "turns_per_s", "p50_ms", "p99_ms",
+            "errors", "items_lost", "client_cpu_share"]
+    widths = [max(13, len(k) + 2) for k in keys]
+    print("".join(f"{k:>{w}}" for k, w in zip(keys, widths)))
+    print("".join(f"{report[k]:>{w}}" for k, w in zip(keys, widths)))
 
 
 if __name__ == "__main__":
