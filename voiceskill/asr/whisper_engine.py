@@ -36,7 +36,7 @@ from ..nlu.matcher import ProductMatcher
 from ..paths import data_dir
 from .base import NO_CONTEXT, SAMPLE_RATE, BufferedStream, Context, SpeechError, Transcript, Word
 from .sentences import SentenceSpace
-from .snap import snap_to_catalog
+from .snap import snap_to_catalog, vocabulary
 
 MODEL_SHA256 = {
     "model.bin": "d01c3014881c9c6f3133c182f3d2887eb6ca1c789a7538c5c007196857a0a6a9",
@@ -299,6 +299,7 @@ class WhisperRecognizer:
         self.prompt_ids = self.tokenizer.encode(" " + self.prompt) if self.prompt else []
         self.sentences = SentenceSpace(catalog, self.matcher)
         self.sentences.prepare()
+        vocabulary(self.matcher)  # at load, not on the first utterance (1-2 s at 30,000 products)
 
     def stream(self, context: Context = NO_CONTEXT) -> BufferedStream:
         """``context``: what the conversation makes likely (options offered, the cart)."""
