@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Protocol
-
-import numpy as np
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ..errors import VoiceskillError
+
+if TYPE_CHECKING:  # numpy is imported where audio is handled: a text-only start does not pay 0.1 s for it
+    import numpy as np
 
 SAMPLE_RATE = 16_000
 """Every engine takes 16 kHz mono; voiceskill.audio converts anything else."""
@@ -202,10 +203,14 @@ class BufferedStream:
     parts: list[np.ndarray] = field(default_factory=list)
 
     def accept(self, samples: np.ndarray) -> Transcript | None:
+        import numpy as np
+
         self.parts.append(np.asarray(samples, dtype=np.int16))
         return None
 
     def finish(self) -> Transcript:
+        import numpy as np
+
         audio = np.concatenate(self.parts) if self.parts else np.zeros(0, dtype=np.int16)
         return self.decode(audio)
 

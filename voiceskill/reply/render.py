@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from xml.sax.saxutils import escape
+from html import escape as _html_escape
 
 from .. import data
 from ..catalog import Catalog, Product
 from .dutch import (count_words, lower_name, measure_words, money_speech, money_text, sentence_case,
                     singular_plural)
+
+
+def escape(text: str) -> str:
+    """&, < and > as SSML needs them (xml.sax.saxutils would import urllib, 30 ms of a start)."""
+    return _html_escape(text, quote=False)
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,6 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, ClassVar
 
-import sqlite_utils
-
 from ..errors import StorageError
 from .base import Backend
 
@@ -89,9 +87,13 @@ class SQLiteBackend(Backend):
         self.execute(f"PRAGMA user_version = {int(number)}")
 
     def table_names(self) -> list[str]:
+        import sqlite_utils  # here, not at the top: it costs a text-only start 0.08 s of imports
+
         return sqlite_utils.Database(self.connection()).table_names()
 
     def columns(self, table: str) -> list[str]:
+        import sqlite_utils
+
         return list(sqlite_utils.Database(self.connection()).table(table).columns_dict)
 
     def damage(self) -> list[str]:
