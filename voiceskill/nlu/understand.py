@@ -22,6 +22,8 @@ from .spoken import clean
 STRICT_CONFIDENCE = 0.75
 FUZZY_SCORE = 78
 FUZZY_CHANGING = 86
+FUZZY_QUESTION = 85
+"""A question sounds like one of our questions only when nearly the same (`wat is het weer` is no total)."""
 FUZZY_MIN_CHARS = 6
 FUZZY_MAX_WORDS = 8
 CHANGES_AT_ONCE = frozenset({"undo"})
@@ -100,8 +102,11 @@ def _compile_in_background() -> threading.Thread:
 class Understander:
     """Understands Dutch shopping utterances against one catalog."""
 
-    def __init__(self, catalog: Catalog) -> None:
+    def __init__(self, catalog: Catalog, examples: dict[str, str] | None = None) -> None:
         self.catalog = catalog
+        self.examples = dict(examples or {})
+        """Taught example sentences (nlu/teaching.py): normalised sentence -> intent, used when no
+        template explains an utterance."""
         self.matcher = ProductMatcher.shared(catalog)
         self.reader = ItemReader(self.matcher)
         _groups()
@@ -153,6 +158,8 @@ class Understander:
                     return result
                 if best is None or _explained(result)[0] > _explained(best)[0]:
                     best = result
+        if norm in self.examples:  # no template explains it all: what a colleague taught
+            return Understanding(norm, self.examples[norm], (), None, False, ordinal, confidence, words)
         return best or Understanding(norm, "fallback", (), is_quantity_only(list(words)), False,
                                      ordinal, confidence, words)
 
@@ -236,6 +243,10 @@ def _sounds_like_command(u: Understanding, threshold: int) -> Understanding:
     score, index = max((by_spelling[1], by_spelling[2]), (by_sound[1], by_sound[2]))
     intent = intents[index]
     needed = FUZZY_CHANGING if intent in CHANGES_AT_ONCE else threshold
+    if u.question:
+        if intent not in data.load("spoken")["question_intents"]:
+            return u
+        needed = max(needed, FUZZY_QUESTION)
     if score < needed:
         return u
     return replace(u, intent=intent, items=(), confidence=round(u.confidence * score / 100, 3))
