@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from . import conversation, speech, store
+from . import homeassistant  # noqa: F401  (registers `voiceskill wyoming`)
 from .base import main
 from .conversation import demo_folder
 
