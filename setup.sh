@@ -14,12 +14,13 @@ SUDO=""
 # espeak-ng speaks the replies (pyttsx3) and makes test audio, libportaudio2 opens
 # the microphone (sounddevice), sox shapes audio fixtures, alsa-utils plays sound; for the tests
 # and benchmarks only, postgresql: the tests start their own PostgreSQL server from its initdb and
-# pg_ctl (voiceskill needs a server only with --db postgresql://..., and then on the database host).
+# pg_ctl (voiceskill needs a server only with --db postgresql://..., and then on the database host),
+# and chromium with chromium-driver: the desk's browser test drives a headless Chromium.
 need=""
 command -v "$PYTHON" >/dev/null 2>&1 || need="python3"
 "$PYTHON" -c "import ensurepip, venv" >/dev/null 2>&1 || need="$need python3-venv python3-pip"
 packages="espeak-ng libportaudio2 sox alsa-utils"
-case "${1:-demo}" in test|bench) packages="$packages postgresql" ;; esac
+case "${1:-demo}" in test|bench) packages="$packages postgresql chromium chromium-driver" ;; esac
 for pkg in $packages; do
     dpkg -s "$pkg" >/dev/null 2>&1 || need="$need $pkg"
 done

@@ -8,6 +8,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable
@@ -18,11 +20,15 @@ from .catalog import Catalog, load_catalog
 from .dialogue import CartView, Dialogue, DialogueState
 from .dialogue.answers import pick_option
 from .dialogue.turn import MAX_OPTIONS
+from .errors import VoiceskillError
 from .nlu import Understander, Understanding
-from .reply import Reply
+from .nlu.teaching import example_table, overlay_catalog
+from .reply import Reply, cart_phrase, render
 
 
 MAX_HYPOTHESES = 5
+TEACHING_CHECK_S = 1.0
+"""How often a turn looks whether colleagues taught something (one small read of the database)."""
 CHANGES = frozenset({"add_item", "remove_item", "set_quantity", "replace_item", "undo"})
 """Intents that change the cart at once, without a question first."""
 WORDS_BEYOND = 3
@@ -38,6 +44,18 @@ grammar's favour: the audio rejects it, so it is no cart change and no answer (i
 a question or a command that asks first)."""
 UNSUPPORTED = 0.3
 """Confidence given to a change the audio does not support: below the dialogue's threshold for asking."""
+
+
+def ces_setting(value: str | None = None) -> bool:
+    """The effort question's setting: `on`/`off` (also true/false, ja/nee, 1/0); $VOICESKILL_CES when not given."""
+    import os
+
+    raw = (os.environ.get("VOICESKILL_CES", "off") if value is None else value).strip().lower()
+    if raw in ("on", "true", "ja", "yes", "1"):
+        return True
+    if raw in ("off", "false", "nee", "no", "0", ""):
+        return False
+    raise VoiceskillError(f"the effort question (--ces / VOICESKILL_CES) is on or off, not {value!r}")
 
 
 def _check_text(**arguments: object) -> None:
@@ -100,11 +118,45 @@ class Assistant:
     """Understanding, dialogue and cart for one catalog and one database."""
 
     def __init__(self, catalog: Catalog | str | Path | None = None,
-                 db: CartStore | str | Path | None = None) -> None:
+                 db: CartStore | str | Path | None = None, ces: bool | None = None) -> None:
+        """``ces``: ask the Customer Effort Score question after a placed order (default: $VOICESKILL_CES,
+        `on` or `off`; off when unset)."""
         self.catalog = catalog if isinstance(catalog, Catalog) else load_catalog(catalog)
         self.store = db if isinstance(db, CartStore) else CartStore(db)
+        self.ces = ces_setting() if ces is None else bool(ces)
+        self.base_catalog = self.catalog
+        """The catalog as loaded; ``catalog`` is it with what colleagues taught (nlu/teaching.py)."""
         self.understander = Understander(self.catalog)
-        self.dialogue = Dialogue(self.catalog, self.understander.matcher)
+        self.dialogue = Dialogue(self.catalog, self.understander.matcher, ces=self.ces)
+        self._taught: tuple[int, int] = (0, 0)
+        self._checked = 0.0
+        self._teaching = threading.Lock()
+        self.refresh_teachings(force=True)
+
+    def refresh_teachings(self, force: bool = False) -> bool:
+        """Take up teachings added or undone since the last look (at most once a second unless
+        ``force``): the catalog overlay and the example sentences, without a restart. True when
+        the understanding was rebuilt."""
+        now = time.monotonic()
+        if not force and now - self._checked < TEACHING_CHECK_S:
+            return False
+        with self._teaching:
+            self._checked = now
+            mark = self.store.teachings_mark()
+            if mark == self._taught:
+                return False
+            rows = self.store.teachings(active=True)[::-1]
+            synonyms: dict[str, list[str]] = {}
+            for row in rows:
+                if row["kind"] == "synonym":
+                    synonyms.setdefault(row["target"], []).append(row["phrase"])
+            catalog = overlay_catalog(self.base_catalog, synonyms)
+            understander = Understander(catalog, example_table((r["target"], r["phrase"]) for r in rows
+                                                               if r["kind"] == "example"))
+            dialogue = Dialogue(catalog, understander.matcher, ces=self.ces)
+            self.catalog, self.understander, self.dialogue = catalog, understander, dialogue
+            self._taught = mark
+            return True
 
     def greeting(self) -> Reply:
         """The opening line: the assistant's name, that it is a computer, and what it can do."""
@@ -123,18 +175,25 @@ class Assistant:
         """
         _check_text(text=text, user=user, session=session)
         session = session or user
+        if understanding is None:
+            self.refresh_teachings()
         u = understanding or self.understander.understand(text, confidence)
 
         def work(store: CartStore) -> TurnResult:
-            state = DialogueState.from_dict(store.load_state(session), self.catalog.families)
+            raw = store.load_state(session)
+            state = DialogueState.from_dict(raw, self.catalog.families)
+            starts = not raw or state.ended or state.turns == 0
+            news = self._news(store, user) if starts else None
             decision = self.dialogue.decide(state, u, CartView(store.cart(user), store.undo_batch(user),
                                                                  store.last_order(user)))
+            reply = news + decision.reply if news else decision.reply
             store.apply(user, decision.ops, self.catalog)
             if not any(op.kind == "forget" for op in decision.ops):
                 store.save_state(session, user, decision.state.to_dict(self.catalog.families))
                 store.log(LogEntry(user, session, text[:2000], decision.intent, u.confidence,
-                                   decision.reply.text, decision.outcome))
-            return TurnResult(user, session, text, decision.intent, u.confidence, decision.reply,
+                                   reply.text, decision.outcome))
+                store.record(user, session, decision.ops, text, decision.cart)
+            return TurnResult(user, session, text, decision.intent, u.confidence, reply,
                               decision.cart, decision.ended, decision.outcome, u)
 
         return self._once(request_id, user, work)
@@ -146,11 +205,23 @@ class Assistant:
         reply = self.greeting()
 
         def work(store: CartStore) -> TurnResult:
+            news = self._news(store, user)
+            said = news + reply if news else reply
             store.save_state(session, user, DialogueState(turns=1).to_dict())
-            store.log(LogEntry(user, session, "", "greet", 1.0, reply.text, "answered"))
-            return TurnResult(user, session, "", "greet", 1.0, reply, store.cart(user), False, "answered")
+            store.log(LogEntry(user, session, "", "greet", 1.0, said.text, "answered"))
+            return TurnResult(user, session, "", "greet", 1.0, said, store.cart(user), False, "answered")
 
         return self._once(request_id, user, work)
+
+    def _news(self, store: CartStore, user: str) -> Reply | None:
+        """At the start of a conversation, on any channel: what colleagues left for this shopper
+        (`Een collega heeft je mandje aangepast: ...`) and the cart as it is now; delivered once."""
+        messages = store.take_messages(user)
+        if not messages:
+            return None
+        cart = store.cart(user)
+        news = Reply(" ".join(messages), " ".join(messages))
+        return news + (render("cart_read", items=cart_phrase(self.catalog, cart)) if cart else render("cart_empty"))
 
     def _once(self, request_id: str | None, user: str, work: Callable[[CartStore], TurnResult]) -> TurnResult:
         """Run ``work`` in one transaction about ``user`` (locked first), at most once per request id."""
@@ -169,6 +240,7 @@ class Assistant:
 
         ``context`` is what ``expected()`` gave the recogniser for this utterance (read again when absent).
         """
+        self.refresh_teachings()
         context = context if context is not None else self.expected(user, session)
         text, understanding = self.best_hypothesis(transcript, context)
         return self.turn(text, user, session, transcript.confidence, understanding, request_id)

@@ -25,6 +25,7 @@ from .dialogue import CartOp
 from .errors import StorageError
 from .schema import MIGRATIONS, SCHEMA_VERSION, WEBHOOK_PLATFORMS, check, upgrade
 from .storage import Backend, open_backend
+from .storage.desk import DeskStore
 from .storage.sqlite import WAL_CHECKPOINT_PAGES, WAL_LIMIT_BYTES
 
 
@@ -37,7 +38,8 @@ PRUNE_EVERY_S = 60.0
 """Stored request results older than a day are deleted at most once a minute per process: every
 turn deleting the one that just expired made concurrent turns of different shoppers wait on each other."""
 KEY_KINDS = ("session", "user")
-FORGET_TABLES = ("cart_items", "changes", "orders", "sessions", "conversation_log", "processed_requests")
+FORGET_TABLES = ("cart_items", "changes", "orders", "sessions", "conversation_log", "processed_requests",
+                 "ces_answers", "handover_cases", "shopper_messages")
 """Tables with a `user` column whose rows `forget` deletes (order_items go with their orders)."""
 
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION", "WAL_CHECKPOINT_PAGES", "WAL_LIMIT_BYTES", "WEBHOOK_PLATFORMS",
@@ -69,8 +71,10 @@ class LogEntry:
     at: str = ""
 
 
-class CartStore:
-    """All carts of one database (a SQLite file or a PostgreSQL URL); safe to share between threads."""
+class CartStore(DeskStore):
+    """All carts of one database (a SQLite file or a PostgreSQL URL); safe to share between threads.
+
+    Effort scores, handover cases, messages for shoppers and teachings: see storage/desk.py."""
 
     def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
         self.db: Backend = open_backend(path)
@@ -218,6 +222,16 @@ class CartStore:
                 self.checkout(user, catalog)
             elif op.kind == "forget":
                 self.forget(user)
+
+    def record(self, user: str, session: str, ops: list[CartOp], said: str = "",
+               cart: dict[str, int] | None = None) -> None:
+        """A turn's operations that are not cart changes, after its log line: an effort score
+        (`ces`), a handover case with the transcript so far and the cart (`open_case`)."""
+        for op in ops:
+            if op.kind == "ces":
+                self.add_ces(user, session, op.quantity, said)
+            elif op.kind == "open_case":
+                self.open_case(user, session, op.note or "asked", dict(cart if cart is not None else self.cart(user)))
 
     def clear(self, user: str) -> int:
         """Empty a cart as one undoable change; how many products were removed."""

@@ -126,6 +126,12 @@ def _wake_pattern(wake: str) -> re.Pattern[str]:
     return re.compile(r"\b" + r"\W+".join(words) + r"\b", re.IGNORECASE)
 
 
+def speaker_session(user: str) -> str:
+    """The speaker's conversations are filed as `speaker:<user>`, so insights can tell the Pi speaker
+    from typed chat; the cart stays the shopper's own."""
+    return f"speaker:{user}"
+
+
 class Listener:
     """Listens for spoken commands and answers them, one utterance at a time, until stopped.
 
@@ -144,6 +150,7 @@ class Listener:
                  preroll_ms: int = 500, clock: Callable[[], float] = time.monotonic) -> None:
         self.assistant, self.recognizer, self.speaker = assistant, recognizer, speaker
         self.user, self.push_to_talk, self.source, self.log = user, push_to_talk, source, log
+        self.session = speaker_session(user)
         self.wake = _wake_pattern(wake) if wake and wake.strip() else None
         self.endpointer = endpointer or Endpointer()
         self.trigger, self.stop_on_end, self.clock = trigger, stop_on_end, clock
@@ -196,7 +203,7 @@ class Listener:
                     before.popleft()
                 continue
             if stream is None:
-                context = self.assistant.expected(self.user)
+                context = self.assistant.expected(self.user, self.session)
                 stream, started = self.recognizer.stream(context), self.clock()
                 for early in before:
                     stream.accept(early)
@@ -222,7 +229,7 @@ class Listener:
         alternatives = tuple((alt, conf) for text, conf in transcript.alternatives
                              if (alt := self._command(text, started)))
         result = self.assistant.hear(replace(transcript, text=command, alternatives=alternatives), user=self.user,
-                                     context=context)
+                                     session=self.session, context=context)
         self._reply(result.reply, result.intent, transcript.text, ended, recognised)
         return result
 

@@ -23,6 +23,9 @@ EXPECT_KEYS = frozenset({"cart", "intent", "asks", "reply_contains", "reply_excl
                          "transcript_contains", "ended"})
 
 TRUE_WORDS = frozenset({"true", "yes", "on", "ja"})
+SETTINGS = frozenset({"ces"})
+"""Optional top-level `settings:` of a scenario (an addition to spec/scenarios.md): `ces: true` runs it
+with the effort question after an order on (default off, as in a store that did not choose it)."""
 
 
 class _Loader(yaml.SafeLoader):
@@ -58,6 +61,8 @@ class Scenario:
     name: str
     catalog: Path | None
     turns: tuple[TurnSpec, ...]
+    settings: dict[str, Any] = field(default_factory=dict)
+    """The store's choices the conversation runs under (`ces: true`); see SETTINGS."""
 
 
 @dataclass
@@ -137,7 +142,10 @@ def load_scenario(path: Path) -> Scenario:
         say = None if turn.get("say") is None and audio else str(turn.get("say") or "")
         turns.append(TurnSpec(say, audio, expect))
     catalog = path.parent / str(raw["catalog"]) if raw.get("catalog") else None
-    return Scenario(path, str(raw["name"]), catalog, tuple(turns))
+    settings = raw.get("settings") or {}
+    if not isinstance(settings, dict) or set(settings) - SETTINGS:
+        raise ScenarioError(f"'settings' is a mapping of {', '.join(sorted(SETTINGS))}")
+    return Scenario(path, str(raw["name"]), catalog, tuple(turns), {k: _truthy(v) for k, v in settings.items()})
 
 
 def check(expect: dict[str, Any], result: TurnResult, transcript: str) -> list[str]:
@@ -189,17 +197,20 @@ class Runner:
             self._recognizers[key] = open_recognizer(assistant.catalog, self.engine, self.model)
         return self._recognizers[key]
 
-    def assistant(self, catalog: Path | None) -> Assistant:
+    def assistant(self, catalog: Path | None, settings: dict[str, Any] | None = None) -> Assistant:
         chosen = catalog or self.default_catalog
-        key = str(Path(chosen).resolve()) if chosen else ""
+        ces = bool((settings or {}).get("ces"))
+        key = (str(Path(chosen).resolve()) if chosen else "") + (" ces" if ces else "")
         if key not in self._assistants:
-            self._assistants[key] = Assistant(load_catalog(chosen), self.store)
+            same = next((a for k, a in self._assistants.items() if k.removesuffix(" ces") == key.removesuffix(" ces")),
+                        None)
+            self._assistants[key] = Assistant(same.catalog if same else load_catalog(chosen), self.store, ces=ces)
         return self._assistants[key]
 
     def run_file(self, path: Path) -> ScenarioResult:
         try:
             scenario = load_scenario(path)
-            assistant = self.assistant(scenario.catalog)
+            assistant = self.assistant(scenario.catalog, scenario.settings)
         except VoiceskillError as exc:
             return ScenarioResult(path, path.stem, error=str(exc))
         self._count += 1

@@ -97,7 +97,25 @@ def _v6(db: Backend) -> None:
             'CREATE INDEX idx_sessions_user ON sessions ("user")')
 
 
-MIGRATIONS: list[Callable[[Backend], None]] = [_v1, _v2, _v3, _v4, _v5, _v6]
+def _v7(db: Backend) -> None:
+    """What the store's people work with (issue 12): the shoppers' effort scores after an order,
+    handover cases for the desk (with the transcript and the cart), the messages a colleague leaves
+    for a shopper's next conversation, and what colleagues taught (an overlay on catalog and intents)."""
+    _create(db,
+            'CREATE TABLE ces_answers (id {id}, "user" TEXT, session TEXT, at TEXT, score INTEGER, said TEXT)',
+            'CREATE INDEX idx_ces_answers_user ON ces_answers ("user")',
+            'CREATE TABLE handover_cases (id {id}, "user" TEXT, session TEXT, reason TEXT, opened TEXT, '
+            "status TEXT, transcript TEXT, cart TEXT, changes TEXT, message TEXT, colleague TEXT, closed TEXT)",
+            "CREATE INDEX idx_handover_cases_status ON handover_cases (status, id)",
+            'CREATE INDEX idx_handover_cases_user ON handover_cases ("user")',
+            'CREATE TABLE shopper_messages (id {id}, "user" TEXT, case_id BIGINT, text TEXT, at TEXT, '
+            "delivered TEXT)",
+            'CREATE INDEX idx_shopper_messages_user ON shopper_messages ("user", delivered)',
+            "CREATE TABLE teachings (id {id}, kind TEXT, target TEXT, phrase TEXT, source TEXT, colleague TEXT, "
+            "at TEXT, undone TEXT, undone_by TEXT)")
+
+
+MIGRATIONS: list[Callable[[Backend], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -27,6 +27,9 @@ engine_option = click.option("--engine", type=click.Choice(["auto", "vosk", "whi
                              show_default=True, help="Speech engine; auto prefers an installed Dutch vosk model.")
 model_option = click.option("--model", type=click.Path(), default=None,
                             help="Speech model folder (default: $VOICESKILL_VOSK_MODEL or the data dir).")
+ces_option = click.option("--ces", type=click.Choice(["on", "off"]), default=None,
+                          help="Ask the effort question (Customer Effort Score, 1-5) after a placed order "
+                               "(default: $VOICESKILL_CES, else off).")
 tts_option = click.option("--tts", default="none", show_default=True,
                           help="Replies aloud: speak, wav:DIR (one WAV per reply) or none.")
 

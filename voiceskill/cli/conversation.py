@@ -11,8 +11,12 @@ import click
 from ..assistant import Assistant
 from ..errors import VoiceskillError
 from ..scenarios import Runner, ScenarioResult
-from .base import (REPO_ROOT, _cart_line, _report, catalog_option, db_option, engine_option, main, model_option,
-                   tts_option, user_option)
+from .base import (REPO_ROOT, _cart_line, _report, catalog_option, ces_option, db_option, engine_option, main,
+                   model_option, tts_option, user_option)
+
+
+def _ces(value: str | None) -> bool | None:
+    return None if value is None else value == "on"
 
 
 @main.command()
@@ -20,12 +24,13 @@ from .base import (REPO_ROOT, _cart_line, _report, catalog_option, db_option, en
 @catalog_option
 @db_option
 @click.option("--show-cart", is_flag=True, help="Print the cart after every turn.")
-def chat(user: str, catalog: str | None, db: str | None, show_cart: bool) -> None:
+@ces_option
+def chat(user: str, catalog: str | None, db: str | None, show_cart: bool, ces: str | None) -> None:
     """Type Dutch shopping sentences; `/mandje` shows the cart, `/stop` or Ctrl-D ends.
 
     Example: voiceskill chat --user anna --show-cart
     """
-    bot = Assistant(catalog, db)
+    bot = Assistant(catalog, db, ces=_ces(ces))
     click.echo(f"sam> {bot.open(user=user).reply.text}")
     while True:
         try:
@@ -175,8 +180,9 @@ def replay(files: tuple[str, ...], user: str, catalog: str | None, db: str | Non
 @click.option("--device", default=None, help="Input device name or number (see `python -m sounddevice`).")
 @click.option("--wav", "wavs", multiple=True, type=click.Path(dir_okay=False),
               help="Listen to these WAV files instead of a microphone (headless tests).")
+@ces_option
 def listen(user: str, catalog: str | None, db: str | None, engine: str, model: str | None, tts: str,
-           wake: str, push_to_talk: bool, device: str | None, wavs: tuple[str, ...]) -> None:
+           wake: str, push_to_talk: bool, device: str | None, wavs: tuple[str, ...], ces: str | None) -> None:
     """The speaker loop: hear a command, answer aloud, listen again (Ctrl-C stops).
 
     Example: voiceskill listen --engine auto --tts speak --wake "hallo sam"
@@ -184,15 +190,15 @@ def listen(user: str, catalog: str | None, db: str | None, engine: str, model: s
     import logging
 
     from ..asr.engines import open_recognizer
-    from ..listen import Listener, microphone_source, wav_source
+    from ..listen import Listener, microphone_source, speaker_session, wav_source
     from ..tts import make_speaker
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    bot = Assistant(catalog, db)
+    bot = Assistant(catalog, db, ces=_ces(ces))
     speaker = make_speaker(tts, echo=lambda text: click.echo(f"sam> {text}"))
     chosen = int(device) if device and device.isdigit() else device
     source = wav_source(wavs) if wavs else microphone_source(chosen)
     recognizer = open_recognizer(bot.catalog, engine, model)
-    speaker.speak(bot.open(user=user).reply)
+    speaker.speak(bot.open(user=user, session=speaker_session(user)).reply)
     Listener(bot, recognizer, speaker, user=user, wake=wake or None, push_to_talk=push_to_talk,
              source=source).run()

@@ -12,7 +12,7 @@ from ..cart import WEBHOOK_PLATFORMS, CartStore, storage_key
 from ..catalog import load_catalog
 from ..reply.dutch import money_text
 from ..reply.render import render
-from .base import catalog_option, db_option, main, user_option
+from .base import catalog_option, ces_option, db_option, main, user_option
 
 
 @main.group()
@@ -103,9 +103,14 @@ def count_phrase(count: int, word: str = "item") -> str:
               help="Open connections at most (default 500; $VOICESKILL_CONNECTION_LIMIT).")
 @click.option("--channel-timeout", type=click.FloatRange(0.5, 3600), default=None,
               help="Seconds before a silent connection is closed (default 15; $VOICESKILL_CHANNEL_TIMEOUT).")
+@ces_option
+@click.option("--desk-auth", "desk_auth", multiple=True,
+              help="Serve the colleagues' desk at /desk/ for this USER:PASSWORD (repeat per colleague; "
+                   "$VOICESKILL_DESK_AUTH, comma-separated). Without it there is no desk.")
 def serve(host: str, port: int, threads: int, workers: int, catalog: str | None, db: str | None, auth: str | None,
           secret_header: str | None, alexa_skill_id: tuple[str, ...], no_alexa_verify: bool, alexa_allow_sha1: bool,
-          cart_per: str, connection_limit: int | None, channel_timeout: float | None) -> None:
+          cart_per: str, connection_limit: int | None, channel_timeout: float | None, ces: str | None,
+          desk_auth: tuple[str, ...]) -> None:
     """Serve the smart-speaker webhooks (Dialogflow ES/CX, Actions, Alexa) with waitress.
 
     Example: voiceskill serve --port 8080 --secret-header X-Voiceskill-Secret=s3cret --alexa-skill-id amzn1.ask.skill.1
@@ -115,7 +120,7 @@ def serve(host: str, port: int, threads: int, workers: int, catalog: str | None,
     import logging
 
     from ..webhook import WebhookConfig, create_app
-    from ..webhook.config import parse_pair
+    from ..webhook.config import parse_logins, parse_pair
     from ..webhook.server import ServeLimits, serve_workers
     from ..webhook.server import serve as run_server
 
@@ -125,7 +130,8 @@ def serve(host: str, port: int, threads: int, workers: int, catalog: str | None,
         secret_header=parse_pair(secret_header, "=", "--secret-header"),
         alexa_skill_ids=frozenset(alexa_skill_id) or None, alexa_verify=False if no_alexa_verify else None,
         alexa_allow_sha1_signature=alexa_allow_sha1 or None,
-        cart_per=cart_per)
+        cart_per=cart_per, ces=None if ces is None else ces == "on",
+        desk_auth=parse_logins(",".join(desk_auth), "--desk-auth") if desk_auth else None)
     try:
         limits = ServeLimits.from_env(connection_limit=connection_limit, channel_timeout=channel_timeout)
     except ValueError as exc:

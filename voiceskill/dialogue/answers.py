@@ -33,6 +33,10 @@ COMPOUND_PART = 4
 def answer(turn: "Turn", pending: Pending) -> bool:
     """Handle the answer to ``pending``; False hands the turn to the normal intents."""
     intent = turn.u.intent
+    if pending.kind == "ces":
+        from .effort import answer_ces
+
+        return answer_ces(turn)
     if intent in ANYTIME:
         return _anytime(turn, pending, intent)
     if pending.kind == "choose":
@@ -68,7 +72,7 @@ def _anytime(turn: "Turn", pending: Pending, intent: str) -> bool:
     elif intent == "cancel":
         turn.say("cancelled")
     else:
-        turn.handover()
+        turn.handover("asked")
     return True
 
 
@@ -204,10 +208,10 @@ def _missed(turn: "Turn", pending: Pending) -> None:
     pending.misses += 1
     turn.state.misses = 0
     if pending.kind == "offer_handover":
-        turn.handover()
+        turn.handover(pending.reason or "not_understood")
         return
     if pending.misses >= 3:
-        turn.ask([Pending("offer_handover", render("handover_offer", asks=True).to_dict())])
+        turn.ask([Pending("offer_handover", render("handover_offer", asks=True).to_dict(), reason="unsure")])
         return
     turn.state.pending = pending
     if pending.kind == "choose":
@@ -235,8 +239,12 @@ def _on_yes(turn: "Turn", pending: Pending) -> None:
         turn.cart.clear()
         turn.outcome = "order"
         turn.say("checkout_done", total=money(total))
+        if turn.ces and not turn.state.ces_asked:
+            from .effort import ces_question
+
+            pending.queue.append(ces_question(turn))
     elif pending.kind == "offer_handover":
-        turn.handover()
+        turn.handover(pending.reason or "asked")
     elif pending.kind == "confirm_undo":
         revert(turn)
     elif pending.kind == "confirm_forget":

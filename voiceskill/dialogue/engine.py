@@ -25,12 +25,15 @@ class CartView:
 
 @dataclass(frozen=True)
 class CartOp:
-    """A change for the cart store: set a quantity, undo the last change, or check out."""
+    """A change for the cart store: set a quantity, undo the last change, or check out; or something
+    else the turn stores: an effort score, a handover case."""
 
     kind: str
-    """`set`, `undo`, `checkout` or `forget` (delete all the shopper's data)."""
+    """`set`, `undo`, `checkout`, `forget` (delete all the shopper's data), `ces` (an effort score,
+    in ``quantity``) or `open_case` (a handover case for the desk; ``note``: why)."""
     product_id: str = ""
     quantity: int = 0
+    note: str = ""
 
 
 @dataclass
@@ -54,9 +57,11 @@ class Decision:
 class Dialogue:
     """Implements the rules of spec/conversation.md for one catalog."""
 
-    def __init__(self, catalog: Catalog, matcher: ProductMatcher | None = None) -> None:
+    def __init__(self, catalog: Catalog, matcher: ProductMatcher | None = None, ces: bool = False) -> None:
         self.catalog = catalog
         self.matcher = matcher or ProductMatcher.shared(catalog)
+        self.ces = ces
+        """Ask the Customer Effort Score question once after a placed order (a store's choice)."""
 
     def greeting(self) -> Reply:
         """What the assistant says when a conversation opens."""

@@ -28,7 +28,8 @@ class Pending:
     """A question the assistant asked and waits on."""
 
     kind: str
-    """`choose`, `confirm`, `confirm_clear`, `confirm_checkout` or `offer_handover`."""
+    """`choose`, `confirm`, `confirm_clear`, `confirm_checkout`, `offer_handover` or `ces` (the
+    optional effort question after an order)."""
     question: dict[str, Any]
     """The reply that asked it, to ask again."""
     action: str = "add"
@@ -38,6 +39,8 @@ class Pending:
     planned: list[Planned] = field(default_factory=list)
     misses: int = 0
     queue: list["Pending"] = field(default_factory=list)
+    reason: str = ""
+    """offer_handover: why a colleague is offered (`not_understood`, `unsure`, `off_topic`)."""
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any], families: Families | None = None) -> "Pending":
@@ -106,6 +109,8 @@ class DialogueState:
     last_changes: list[Change] = field(default_factory=list)
     misses: int = 0
     handed_over: bool = False
+    ces_asked: bool = False
+    """The effort question was asked in this conversation: never twice."""
 
     def to_dict(self, families: Families | None = None) -> dict[str, Any]:
         """Plain JSON data; with the catalog's ``families``, large option lists are packed."""

@@ -33,6 +33,7 @@ class Turn:
     def __init__(self, dialogue: "Dialogue", state: DialogueState, u: Understanding, cart: "CartView") -> None:
         self.catalog = dialogue.catalog
         self.matcher = dialogue.matcher
+        self.ces = dialogue.ces
         self.state = state
         self.u = u
         self.cart = dict(cart.items)
@@ -97,7 +98,7 @@ class Turn:
             "reorder": lambda: orders.reorder(self), "forget_me": lambda: orders.forget_me(self),
             "cart_total": lambda: whole_cart.cart_total(self), "clear_cart": lambda: whole_cart.clear_cart(self),
             "checkout": lambda: whole_cart.checkout(self), "undo": lambda: whole_cart.undo(self),
-            "help": lambda: self.say("help"), "handover": self.handover,
+            "help": lambda: self.say("help"), "handover": lambda: self.handover("asked"),
             "yes": lambda: self.say("nothing_pending"), "no": lambda: self.say("nothing_pending"),
             "cancel": lambda: self.say("cancelled"), "goodbye": self.goodbye,
             "greet": lambda: self.say("greet"), "fallback": lambda: self.fallback(previous),
@@ -110,7 +111,7 @@ class Turn:
         """Input the contract says to change nothing on: too long, negative, off-topic."""
         self.outcome = "answered"
         if problem == "off_topic":
-            self.ask([Pending("offer_handover", render("off_topic", asks=True).to_dict())])
+            self.ask([Pending("offer_handover", render("off_topic", asks=True).to_dict(), reason="off_topic")])
         else:
             self.say({"too_many": "too_long"}.get(problem, problem))
 
@@ -376,9 +377,16 @@ class Turn:
         else:
             self.say("none_left", product=name_phrase(product))
 
-    def handover(self) -> None:
+    def handover(self, reason: str = "asked") -> None:
+        """A case for the store's desk (with the transcript so far and the cart), and a reply that says
+        honestly what happens: nobody is on the line now; a colleague looks at it and the shopper hears
+        back at the start of the next conversation."""
+        from .engine import CartOp
+
         self.state.handed_over = True
+        self.state.pending = None
         self.outcome = "handover"
+        self.ops.append(CartOp("open_case", note=reason))
         self.say("handover")
 
     def goodbye(self) -> None:
@@ -396,5 +404,6 @@ class Turn:
             self.say("fallback_2")
         else:
             self.state.misses = 0
-            self.ask([Pending("offer_handover", render("handover_offer", asks=True).to_dict())])
+            self.ask([Pending("offer_handover", render("handover_offer", asks=True).to_dict(),
+                              reason="not_understood")])
 

@@ -32,12 +32,19 @@ def create_app(config: WebhookConfig | dict[str, Any] | None = None) -> Flask:
     app = Flask("voiceskill")
     app.config["MAX_CONTENT_LENGTH"] = config.max_body
     app.extensions["voiceskill.config"] = config
-    app.extensions["voiceskill"] = Assistant(config.catalog, config.db)
+    app.extensions["voiceskill"] = Assistant(config.catalog, config.db, ces=config.ces)
     app.extensions["voiceskill.alexa"] = _alexa_verifier(config)
     if not (config.basic_auth or config.secret_header):
         log.warning("no basic auth or secret header configured: Dialogflow and Actions endpoints are open")
     for adapter in ADAPTERS:
         app.register_blueprint(make_blueprint(adapter))
+    if config.desk_auth:
+        from ..desk import make_blueprint as make_desk
+
+        from .insights_api import colleague_login, insights_blueprint
+
+        app.register_blueprint(make_desk(config.desk_auth))
+        app.register_blueprint(insights_blueprint(auth=colleague_login(config.desk_auth)))
     app.add_url_rule("/healthz", "healthz", _healthz)
     _register_errors(app)
     return app

@@ -29,6 +29,11 @@ class WebhookConfig:
     """Accept Alexa's legacy SHA-1 `Signature` header when `Signature-256` is absent (old test tools only)."""
     cart_per: str = "user"
     """`user`: a cart per platform user id (per session where there is none); `session`: per session."""
+    ces: bool | None = None
+    """Ask the effort question after a placed order; env VOICESKILL_CES=on|off (default off)."""
+    desk_auth: tuple[tuple[str, str], ...] | None = None
+    """The colleagues' desk at /desk/: their basic-auth logins (name, password), the name shown as who
+    did what; env VOICESKILL_DESK_AUTH=anna:pw1,piet:pw2. None: no desk on this server."""
     max_body: int = MAX_BODY
     alexa_verifier: Any = field(default=None, compare=False)
     """An AlexaVerifier to use instead of the default one (tests inject their own CA)."""
@@ -42,6 +47,7 @@ class WebhookConfig:
             "basic_auth": parse_pair(env.get("VOICESKILL_WEBHOOK_AUTH"), ":", "VOICESKILL_WEBHOOK_AUTH"),
             "secret_header": parse_pair(env.get("VOICESKILL_WEBHOOK_SECRET"), "=", "VOICESKILL_WEBHOOK_SECRET"),
             "alexa_skill_ids": frozenset(s for s in env.get("VOICESKILL_ALEXA_SKILL_IDS", "").split(",") if s),
+            "desk_auth": parse_logins(env.get("VOICESKILL_DESK_AUTH"), "VOICESKILL_DESK_AUTH"),
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls.from_dict(values)
@@ -65,3 +71,11 @@ def parse_pair(text: str | None, sep: str, name: str) -> tuple[str, str] | None:
     if not found or not left or not right:
         raise VoiceskillError(f"{name} must look like left{sep}right")
     return left, right
+
+
+def parse_logins(text: str | None, name: str) -> tuple[tuple[str, str], ...] | None:
+    """`anna:pw1,piet:pw2` as ((anna, pw1), (piet, pw2)); None when empty."""
+    if not text:
+        return None
+    logins = tuple(parse_pair(part.strip(), ":", name) for part in text.split(",") if part.strip())
+    return tuple(p for p in logins if p) or None
