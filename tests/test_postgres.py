@@ -9,7 +9,6 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import pytest
 
 from voiceskill import Assistant
 from voiceskill.cart import SCHEMA_VERSION, CartStore
@@ -92,37 +91,6 @@ def test_a_server_restart_costs_at_most_one_turn_and_then_reconnects(catalog, po
     assert bot.cart("anna") == {"bananen": 2, "komkommer": 2 - failed}
     assert bot.store.write_problem() is None
     bot.store.close()
-
-
-def test_webhook_concurrent_turns_for_the_same_users_lose_nothing(pg_url: str) -> None:
-    """tests/test_webhook.py's concurrency test, on PostgreSQL: 16 threads, 4 users, 15 turns each."""
-    from test_webhook import CATALOG, PLATFORMS, SPEC, Platform, post
-
-    from voiceskill.webhook import create_app
-
-    if not SPEC.is_dir():
-        pytest.skip("../shared/spec/webhooks is not beside this checkout")
-    app = create_app({"catalog": CATALOG, "db": pg_url, "secret_header": ("X-Voiceskill-Secret", "s3cret"),
-                      "alexa_verify": False})
-    errors: list[str] = []
-
-    def shopper(n: int) -> None:
-        client = app.test_client()
-        platform = Platform("/dialogflow", PLATFORMS["/dialogflow"], session=f"c{n}")
-        for _ in range(15):
-            body = platform.request("een komkommer")
-            body["originalDetectIntentRequest"]["payload"]["user"]["userId"] = f"u{n % 4}"
-            response = post(client, "/dialogflow", body)
-            if response.status_code != 200:
-                errors.append(response.get_data(as_text=True))
-            if n % 3 == 0:   # a platform's retry of the same request: changes nothing
-                assert post(client, "/dialogflow", body).status_code == 200
-
-    together(16, shopper)
-    assert errors == []
-    assistant = app.extensions["voiceskill"]
-    assert [assistant.cart(f"dialogflow:user:u{k}") for k in range(4)] == [{"komkommer": 60}] * 4
-    assistant.store.close()
 
 
 def test_the_catalog_example_database_path_is_untouched(tmp_path: Path, pg_url: str) -> None:

@@ -29,6 +29,16 @@ def request(port: int, method: str, path: str, body: dict | None = None,
     return response.status, json.loads(response.read() or b"{}")
 
 
+def wait_healthy(port: int) -> None:
+    """Until the server on ``port`` answers /healthz (at most about 10 s)."""
+    for _ in range(100):
+        try:
+            if request(port, "GET", "/healthz")[0] == 200:
+                return
+        except OSError:
+            time.sleep(0.1)
+
+
 def test_serve_answers_logs_and_stops_gracefully(tmp_path: Path) -> None:
     port = free_port()
     server = subprocess.Popen(
@@ -36,12 +46,7 @@ def test_serve_answers_logs_and_stops_gracefully(tmp_path: Path) -> None:
          "--catalog", CATALOG, "--db", str(tmp_path / "s.db"), "--secret-header", "X-S=abc"],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
-        for _ in range(100):
-            try:
-                if request(port, "GET", "/healthz")[0] == 200:
-                    break
-            except OSError:
-                time.sleep(0.1)
+        wait_healthy(port)
         body = {"responseId": "r1", "session": "projects/p/agent/sessions/s1",
                 "queryResult": {"queryText": "twee bananen"}}
         status, data = request(port, "POST", "/dialogflow", body, {"X-S": "abc"})
@@ -65,12 +70,7 @@ def test_idle_and_half_sent_connections_cannot_lock_others_out(tmp_path: Path) -
          "--channel-timeout", "1"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     idle: list[socket.socket] = []
     try:
-        for _ in range(100):
-            try:
-                if request(port, "GET", "/healthz")[0] == 200:
-                    break
-            except OSError:
-                time.sleep(0.1)
+        wait_healthy(port)
         for n in range(15):
             sock = socket.create_connection(("127.0.0.1", port), timeout=60)
             if n % 2:

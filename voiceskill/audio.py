@@ -191,11 +191,18 @@ def _decode(raw: bytes, tag: int, bits: int) -> np.ndarray:
     if tag == IEEE_FLOAT:
         floats = np.frombuffer(raw, dtype="<f4" if bits == 32 else "<f8")
         return np.clip(np.nan_to_num(floats, nan=0.0), -1.0, 1.0).astype(np.float32)
-    if bits == 8:
+    if bits == 8:  # 8-bit WAV samples are unsigned, centred on 128
         return (np.frombuffer(raw, dtype=np.uint8).astype(np.float32) - 128.0) / 128.0
-    if bits == 16:
+    return pcm_to_float(raw, bits // 8)
+
+
+def pcm_to_float(raw: bytes, width: int) -> np.ndarray:
+    """Little-endian signed PCM samples of ``width`` bytes (1-4) to float32 in -1..1."""
+    if width == 1:
+        return np.frombuffer(raw, dtype=np.int8).astype(np.float32) / 128.0
+    if width == 2:
         return np.frombuffer(raw, dtype="<i2").astype(np.float32) / 32768.0
-    if bits == 24:
+    if width == 3:
         bytes3 = np.frombuffer(raw, dtype=np.uint8).reshape(-1, 3)
         padded = np.zeros((len(bytes3), 4), dtype=np.uint8)
         padded[:, 1:] = bytes3

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from ..audio import MAX_RATE, MAX_SECONDS, MIN_RATE, SAMPLE_RATE
+from ..audio import MAX_RATE, MAX_SECONDS, MIN_RATE, SAMPLE_RATE, pcm_to_float
 
 MAX_CHANNELS = 32
 WIDTHS = (1, 2, 3, 4)
@@ -61,20 +61,6 @@ class PcmFormat:
     @property
     def frame_bytes(self) -> int:
         return self.width * self.channels
-
-
-def pcm_to_float(raw: bytes, width: int) -> np.ndarray:
-    """Little-endian signed PCM samples to float32 in -1..1."""
-    if width == 1:
-        return np.frombuffer(raw, dtype=np.int8).astype(np.float32) / 128.0
-    if width == 2:
-        return np.frombuffer(raw, dtype="<i2").astype(np.float32) / 32768.0
-    if width == 3:
-        bytes3 = np.frombuffer(raw, dtype=np.uint8).reshape(-1, 3)
-        padded = np.zeros((len(bytes3), 4), dtype=np.uint8)
-        padded[:, 1:] = bytes3
-        return (padded.view("<i4").reshape(-1) / 2147483648.0).astype(np.float32)
-    return (np.frombuffer(raw, dtype="<i4") / 2147483648.0).astype(np.float32)
 
 
 class Utterance:
