@@ -187,7 +187,7 @@ def test_v2_database_upgrades_and_keeps_its_data(any_db: str) -> None:
         {"key": "r1", "result": json.dumps({"user": "anna", "text": "ja"}), "at": "2099-01-01T00:00:00+00:00"},
         {"key": "r2", "result": "not json", "at": "2099-01-01T00:00:00+00:00"}],
         "cart_items": [{"user": "anna", "product_id": "cola", "quantity": 3, "updated": "x"}]})
-    assert store.db.version() == SCHEMA_VERSION == 7
+    assert store.db.version() == SCHEMA_VERSION == 8
     assert store.cart("anna") == {"cola": 3} and store.processed("r1") == {"user": "anna", "text": "ja"}
     rows = store.db.execute('SELECT key, "user" FROM processed_requests ORDER BY key').fetchall()
     assert rows == [("r1", "anna"), ("r2", None)]

@@ -115,7 +115,13 @@ def _v7(db: Backend) -> None:
             "at TEXT, undone TEXT, undone_by TEXT)")
 
 
-MIGRATIONS: list[Callable[[Backend], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7]
+def _v8(db: Backend) -> None:
+    """Insights read the log and the effort scores of a period: by time, not by shopper."""
+    _create(db, "CREATE INDEX idx_conversation_log_at ON conversation_log (at)",
+            "CREATE INDEX idx_ces_answers_at ON ces_answers (at)")
+
+
+MIGRATIONS: list[Callable[[Backend], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
