@@ -216,9 +216,8 @@ class _Workers:
             server = _waitress(self.make_app(), self.threads, self.limits, worker=number, sockets=[sock])
             log.info("worker %d (pid %d) serving", number, os.getpid())
             server.run()
-            log.info("worker %d (pid %d) stopped", number, os.getpid())
             code = 0
-        except SystemExit as exc:
+        except SystemExit as exc:   # SIGTERM/SIGINT, also while the worker was still starting
             code = exc.code if isinstance(exc.code, int) else 0
         except VoiceskillError as exc:
             log.error("worker %d cannot start: %s", number, exc)
@@ -226,6 +225,8 @@ class _Workers:
         except BaseException:   # reported; the parent starts another worker
             log.exception("worker %d failed", number)
         finally:
+            if code == 0:
+                log.info("worker %d (pid %d) stopped", number, os.getpid())
             logging.shutdown()
             os._exit(code)
 
