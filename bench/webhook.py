@@ -93,17 +93,25 @@ def client(port: int, sessions: list[str], turns: int, deadline: float, interval
     out.put((results, time.process_time() - cpu))
 
 
-def wait_ready(port: int, timeout: float = 30) -> None:
+def wait_ready(port: int, workers: int = 1, timeout: float = 60) -> None:
+    """Until ``workers`` distinct workers answer /healthz: the sessions' keep-alive connections are
+    opened at the start, and the kernel spreads them only over workers already listening."""
     end = time.time() + timeout
+    seen: set[str] = set()
     while time.time() < end:
         try:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
             conn.request("GET", "/healthz")
-            if conn.getresponse().status == 200:
-                return
+            response = conn.getresponse()
+            response.read()
+            conn.close()
+            if response.status == 200:
+                seen.add(response.getheader("X-Voiceskill-Worker") or "1")
+                if len(seen) >= workers:
+                    return
         except OSError:
             time.sleep(0.1)
-    raise SystemExit("the server did not start")
+    raise SystemExit(f"the server did not start ({len(seen)} of {workers} workers answered)")
 
 
 def main() -> int:
@@ -138,7 +146,8 @@ def main() -> int:
              "--workers", str(args.workers), "--db", db, "--secret-header", f"{SECRET[0]}={SECRET[1]}",
              "--no-alexa-verify"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
         try:
-            wait_ready(port)
+            wait_ready(port, args.workers)
+            time.sleep(2)  # the workers' own start-up work (template compiling) is done before the load
             sessions = [f"{run}s{i}" for i in range(args.sessions)]
             out: mp.Queue = mp.Queue()
             started = time.time()
