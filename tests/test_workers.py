@@ -22,10 +22,16 @@ SECRET = ("X-S", "abc")
 
 
 def start_server(port: int, db: str, *extra: str) -> subprocess.Popen:
-    """`voiceskill serve` on loopback ``port`` with ``db``; its output is read when it stops."""
-    return subprocess.Popen([sys.executable, "-m", "voiceskill.cli", "serve", "--port", str(port), "--catalog", CATALOG,
-                             "--db", db, "--secret-header", f"{SECRET[0]}={SECRET[1]}", "--no-alexa-verify", *extra],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    """`voiceskill serve` on loopback ``port`` with ``db``. Its output is read as it comes (a full pipe
+    would block the parent and its workers in the middle of a log line), and returned by stop()."""
+    server = subprocess.Popen([sys.executable, "-m", "voiceskill.cli", "serve", "--port", str(port), "--catalog",
+                               CATALOG, "--db", db, "--secret-header", f"{SECRET[0]}={SECRET[1]}", "--no-alexa-verify",
+                               *extra], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(server.stdout), daemon=True)
+    reader.start()
+    server.output = (reader, lines)  # type: ignore[attr-defined]
+    return server
 
 
 def call(port: int, method: str, path: str, body: dict | None = None) -> tuple[int, dict, str]:
@@ -55,8 +61,10 @@ def stop(server: subprocess.Popen) -> str:
     """SIGTERM, then the output once it has exited (it must, by itself, within 30 s)."""
     if server.poll() is None:
         server.send_signal(signal.SIGTERM)
-    output, _ = server.communicate(timeout=30)
-    return output
+    server.wait(timeout=30)
+    reader, lines = server.output  # type: ignore[attr-defined]
+    reader.join(timeout=10)
+    return "".join(lines)
 
 
 def children(pid: int) -> set[int]:
