@@ -35,7 +35,7 @@ from voiceskill.audio import read_wav
 from voiceskill.cart import CartStore
 from voiceskill.wyoming.pcm import AudioProblem, PcmFormat, Utterance, pcm_to_float
 from voiceskill.wyoming.server import Listener, check_uri
-from voiceskill.wyoming.service import NOT_SHOPPING
+from voiceskill.wyoming.service import not_shopping
 
 ROOT = Path(__file__).resolve().parent.parent
 CATALOG = str(ROOT / "tests" / "catalogs" / "spec.csv")
@@ -188,7 +188,7 @@ def test_chatter_is_not_handled_and_leaves_the_conversation_as_it_was(server: Se
     port, conversation = server.household, "chatter-1"
     for chatter in ("vertel een mop", "doe het licht aan"):
         answer = say(port, chatter, conversation)
-        assert NotHandled.is_type(answer.type) and answer.data["text"] == NOT_SHOPPING
+        assert NotHandled.is_type(answer.type) and answer.data["text"] == not_shopping()
     assert "Wat voor melk" in say(port, "melk", conversation).data["text"]
     assert NotHandled.is_type(say(port, "doe het licht aan", conversation).type)
     before = server.cart("household").get("volle-melk", 0)
@@ -368,7 +368,7 @@ def test_options_answer_everything_and_introduce_every_conversation() -> None:
         assert first.handled and "computer" in first.text and first.conversation_id == "c1"
         assert "computer" in service.handle("een komkommer", "household", "c2").text  # every new conversation
         chatter = service.handle("vertel een mop", "household", "c2")
-        assert chatter.handled and chatter.text != NOT_SHOPPING
+        assert chatter.handled and chatter.text != not_shopping()
         assert service.assistant.cart("wyoming:user:household") == {"bananen": 2, "komkommer": 1}
     finally:
         service.close()

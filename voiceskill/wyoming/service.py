@@ -37,18 +37,23 @@ from ..asr.base import Context, Recognizer, Transcript, transcribe
 from ..cart import storage_key
 from ..dialogue import DialogueState
 from ..reply import Reply
+from ..reply.render import render
 
 log = logging.getLogger("voiceskill.wyoming")
 
 PLATFORM = "wyoming"
 LANGUAGE = "nl"
-NOT_SHOPPING = "Daar kan ik je niet mee helpen: ik help alleen met je boodschappen."
-"""The `not-handled` text for what is no shopping; Home Assistant says it when nothing else takes the words."""
 MAX_TEXT = 2000
 """Characters of an utterance that reach understanding (a spoken command has far fewer)."""
 MAX_ID = 256
 """Longest conversation id taken (Home Assistant's are 26-character ULIDs)."""
 T = TypeVar("T")
+
+
+def not_shopping() -> str:
+    """The `not-handled` text for what is no shopping (data/replies.yaml); Home Assistant says it when
+    nothing else takes the words."""
+    return render("not_shopping").text
 
 
 @dataclass(frozen=True)
@@ -205,7 +210,7 @@ class WyomingService:
         self._followed.put(owner, session)
         if self.options.off_topic == "not-handled" and not about_shopping(result):
             self._restore(user, session, before)
-            return Handling(False, NOT_SHOPPING, conversation_id, result)
+            return Handling(False, not_shopping(), conversation_id, result)
         if result.reply.speech and result.reply.speech != result.reply.text:
             self._spoken.put(result.reply.text, result.reply.speech)
         return Handling(True, result.reply.text, conversation_id, result)
