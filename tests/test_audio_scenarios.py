@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from voiceskill.scenarios import Runner, find_scenarios
+pytestmark = pytest.mark.speech
 
 AUDIO = Path(__file__).parent / "scenarios" / "audio"
 FLOOR = 0.375

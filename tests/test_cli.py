@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from voiceskill.cli import main
@@ -53,6 +54,7 @@ def test_env_var_picks_the_database(tmp_path: Path, monkeypatch) -> None:
     assert (tmp_path / "env.db").exists()
 
 
+@pytest.mark.speech
 def test_spoken_demo_end_to_end(tmp_path: Path, monkeypatch) -> None:
     """Recorded audio -> Whisper -> dialogue -> cart -> reply -> spoken WAV, for every turn."""
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
