@@ -2,6 +2,12 @@
 scenarios turn by turn through Whisper, and real off-topic Dutch speech after an order.
 
     python bench/understanding.py [--text-only] [--json bench/results/understanding.json]
+    python bench/understanding.py --blind tests/corpus/blind/batch4   # run a new blind batch once, record it
+
+A blind batch (tests/corpus/blind/BATCH) is written by someone who never saw our code, data or corpus.
+Its first run is kept in bench/results/blind/BATCH.json for good (`first_run`); later runs only update
+`latest`. Every run prints the table of all batches: the first run of the last batch is the figure
+that counts.
 
 Corpus cases are meant, asked, wrong or missed (tests/corpus/README.md). An audio turn is
 right when the cart after it is the scripted one, asked when the cart did not change and the
@@ -29,8 +35,12 @@ from voiceskill.corpus import (  # noqa: E402
 )
 from voiceskill.scenarios import Runner, find_scenarios  # noqa: E402
 
+from meta import run_info, write_result  # noqa: E402
+
 CORPUS = ROOT / "tests" / "corpus"
 FRESH = CORPUS / "fresh"
+BLIND = CORPUS / "blind"
+BLIND_RESULTS = ROOT / "bench" / "results" / "blind"
 SCENARIOS = ROOT / "tests" / "scenarios" / "audio"
 NATHALIE = ROOT.parent / "shared" / "realspeech" / "nathalie"
 OFFTOPIC_CATALOG = None
@@ -40,6 +50,64 @@ OPENING = "twee pakken halfvolle melk en een komkommer"
 
 def pct(share: float) -> str:
     return f"{share:.1%}"
+
+
+def table(rows: list[tuple[str, Tally]], first: str = "phenomenon") -> None:
+    """Cases and the share of each class, one row each; `overall` under a rule."""
+    print(f"{first:<28}{'cases':>7}{'meant':>9}{'asked':>9}{'wrong':>9}{'missed':>9}")
+    for name, tally in rows:
+        if name == "overall":
+            print("-" * 71)
+        print(f"{name:<28}{tally.cases:>7}" + "".join(f"{pct(tally.share(c)):>9}" for c in CLASSES))
+
+
+def run_folder(folder: Path) -> tuple[Any, list[str]]:
+    """Every valid corpus file under ``folder`` run: the summary and the invalid files left out."""
+    runner, files, invalid = CorpusRunner(), [], []
+    for path in find_scenarios([folder]):
+        try:
+            loaded = load_corpus_file(path)
+            runner.check_file(loaded)
+            files.append(loaded)
+        except CorpusError as exc:
+            invalid.append(str(exc))
+    return runner.run(files), invalid
+
+
+def blind_batch(folder: Path, arguments: Any) -> dict[str, Any]:
+    """Run one blind batch; its first run is recorded once and never overwritten."""
+    summary, invalid = run_folder(folder)
+    out = BLIND_RESULTS / f"{folder.name}.json"
+    run = {**summary.to_dict(cases=True), "invalid": invalid, "run": run_info(arguments)}
+    record = json.loads(out.read_text(encoding="utf-8")) if out.is_file() else {"batch": folder.name, "first_run": run}
+    record["latest"] = run
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(f"blind batch {folder.name}: {summary.overall.cases} cases ({'first run' if record['first_run'] is run else 'a later run'})")
+    table([*summary.phenomena.items(), ("overall", summary.overall)])
+    for line in invalid:
+        print(f"  left out (invalid): {line}")
+    print(f"wrote {out}")
+    return record
+
+
+def tally_of(raw: dict[str, Any]) -> Tally:
+    return Tally(**{c: int(raw.get(c, 0)) for c in (*CLASSES, "errors")})
+
+
+def blind_table() -> None:
+    """Every recorded blind batch: its first run, then its latest run."""
+    records = sorted(BLIND_RESULTS.glob("*.json"))
+    if not records:
+        return
+    print("\nblind batches (written by people who never saw our code or corpus)")
+    rows = []
+    for path in records:
+        record = json.loads(path.read_text(encoding="utf-8"))
+        first, latest = record["first_run"], record.get("latest", record["first_run"])
+        rows.append((f"{record['batch']} first run", tally_of(first["overall"])))
+        rows.append((f"{record['batch']} now", tally_of(latest["overall"])))
+    table(rows, "batch")
 
 
 def text_corpus(folder: Path = CORPUS) -> dict[str, Any]:
@@ -61,12 +129,7 @@ def text_corpus(folder: Path = CORPUS) -> dict[str, Any]:
     crashed = [line for r in summary.results if r.error for line in r.failure_lines()[:1]]
     for line in crashed[:5]:
         print(f"  crashed: {line}")
-    print(f"{'phenomenon':<28}{'cases':>7}{'meant':>9}{'asked':>9}{'wrong':>9}{'missed':>9}")
-    rows = [*summary.phenomena.items(), ("overall", summary.overall)]
-    for name, tally in rows:
-        if name == "overall":
-            print("-" * 71)
-        print(f"{name:<28}{tally.cases:>7}" + "".join(f"{pct(tally.share(c)):>9}" for c in CLASSES))
+    table([*summary.phenomena.items(), ("overall", summary.overall)])
     held_out = summarize(r for r in summary.results if FRESH in r.case.path.parents)
     print(f"{'of which fresh/ (held out)':<28}{held_out.overall.cases:>7}"
           + "".join(f"{pct(held_out.overall.share(c)):>9}" for c in CLASSES))
@@ -173,17 +236,21 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--text-only", action="store_true", help="skip the audio scenarios and the real speech")
     parser.add_argument("--corpus", type=Path, default=CORPUS, help=argparse.SUPPRESS)
+    parser.add_argument("--blind", type=Path, metavar="FOLDER",
+                        help="run one blind batch (tests/corpus/blind/BATCH), record its first run, print all batches")
     parser.add_argument("--json", default=str(ROOT / "bench" / "results" / "understanding.json"))
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    if args.blind:
+        blind_batch(args.blind.resolve(), args)
+        blind_table()
+        return 0
     result: dict[str, Any] = {"text": text_corpus(args.corpus)}
     if not args.text_only:
         result["audio"] = audio_scenarios()
         result["offtopic"] = offtopic_speech()
-    result["at"] = time.strftime("%Y-%m-%dT%H:%M:%S")
-    Path(args.json).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.json).write_text(json.dumps(result, indent=2, ensure_ascii=False), encoding="utf-8")
-    print(f"wrote {args.json}")
+    blind_table()
+    write_result(args.json, result, args)
     return 0
 
 
