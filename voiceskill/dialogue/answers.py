@@ -39,6 +39,10 @@ def answer(turn: "Turn", pending: Pending) -> bool:
         return answer_ces(turn)
     if intent in ANYTIME:
         return _anytime(turn, pending, intent)
+    if intent == "thanks":
+        turn.say("thanks")
+        turn.state.pending = pending
+        return True
     if pending.kind == "choose":
         return _choose(turn, pending)
     if pending.kind == "confirm" and intent == "set_quantity" and turn.u.repair and turn.u.quantity \

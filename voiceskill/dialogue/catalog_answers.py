@@ -117,6 +117,11 @@ def _cheapest(turn: "Turn", item: ItemRequest, ids: tuple[str, ...]) -> None:
     turn.ask([turn.confirm_question([Planned(best.id, "add", 1)], "offer_add")])
 
 
+def price_of(turn: "Turn", product_id: str) -> None:
+    """`wat kost dat?` about the product last talked about: its price, then the offer."""
+    _one(turn, turn.catalog[product_id], Quantity(), "price")
+
+
 def read_one(turn: "Turn") -> None:
     """`hoeveel bananen heb ik`, `heb ik al eieren`: how many of it the cart holds."""
     for item in turn.u.items[:LISTED]:
@@ -130,4 +135,4 @@ def read_one(turn: "Turn") -> None:
             turn.say("cart_has_not", product=(match.family or match.said) if match else item.words or item.said)
 
 
-__all__ = ["ask_product", "read_one", "sized"]
+__all__ = ["ask_product", "price_of", "read_one", "sized"]

@@ -106,6 +106,10 @@ class DialogueState:
     ended: bool = False
     pending: Pending | None = None
     last_product: str = ""
+    """The product most recently talked about: focus[0]."""
+    focus: list[str] = field(default_factory=list)
+    """Products talked about in the last turn that named any (added, removed, asked about, offered),
+    most salient first: what `er`, `dat`, `die`, `nog zo een` and `van allebei` refer to."""
     last_changes: list[Change] = field(default_factory=list)
     misses: int = 0
     handed_over: bool = False

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING, Callable
 
+from ..nlu.evidence import BOTH, OFFER, REFERENCE
 from ..nlu.items import ItemRequest, Quantity
 from ..nlu.matcher import ACCEPT, SUGGEST
 from ..nlu.understand import Understanding
@@ -45,6 +46,8 @@ class Turn:
         self.outcome = ""
         self.doubtful = False
         """Set when what was said does not fit the conversation: changes are asked first."""
+        self.touched: list[str] = []
+        """Products this turn talked about, in order: the next turn's focus."""
 
     # -- running -------------------------------------------------------------
 
@@ -58,6 +61,9 @@ class Turn:
             self.refuse(self.u.problem)
         elif not (pending and self.answer(pending)):
             self.handle(previous)
+        if self.touched:
+            self.state.focus = list(dict.fromkeys(reversed(self.touched)))
+            self.state.last_product = self.state.focus[0]
         first_turn = self.state.turns == 0
         self.state.turns += 1
         reply = self.reply()
@@ -81,6 +87,10 @@ class Turn:
     def say(self, key: str, **parts: Phrase | str) -> None:
         self.replies.append(render(key, False, **parts))
 
+    def touch(self, *product_ids: str) -> None:
+        """These products were talked about: reference words in the next turn point at them."""
+        self.touched.extend(product_ids)
+
     def ask(self, questions: list[Pending]) -> None:
         """Ask the first question; the rest wait in its queue."""
         if not questions:
@@ -96,12 +106,13 @@ class Turn:
             "set_quantity": lambda: self.set_quantity(previous), "read_cart": lambda: whole_cart.read_cart(self),
             "ask_product": lambda: catalog_answers.ask_product(self), "replace_item": lambda: swaps.replace_item(self),
             "reorder": lambda: orders.reorder(self), "forget_me": lambda: orders.forget_me(self),
-            "cart_total": lambda: whole_cart.cart_total(self), "clear_cart": lambda: whole_cart.clear_cart(self),
+            "cart_total": self.total_or_price, "clear_cart": lambda: whole_cart.clear_cart(self),
             "checkout": lambda: whole_cart.checkout(self), "undo": lambda: whole_cart.undo(self),
             "help": lambda: self.say("help"), "handover": lambda: self.handover("asked"),
             "yes": lambda: self.say("nothing_pending"), "no": lambda: self.say("nothing_pending"),
             "cancel": lambda: self.say("cancelled"), "goodbye": self.goodbye,
             "greet": lambda: self.say("greet"), "fallback": lambda: self.fallback(previous),
+            "thanks": lambda: self.say("thanks"), "identity": lambda: self.say("identity"),
         }
         if self.intent != "fallback":
             self.state.misses = 0
@@ -110,7 +121,9 @@ class Turn:
     def refuse(self, problem: str) -> None:
         """Input the contract says to change nothing on: too long, negative, off-topic."""
         self.outcome = "answered"
-        if problem == "off_topic":
+        if problem == "other_domain":
+            self.say("not_shopping")
+        elif problem == "off_topic":
             self.ask([Pending("offer_handover", render("off_topic", asks=True).to_dict(), reason="off_topic")])
         else:
             self.say({"too_many": "too_long"}.get(problem, problem))
@@ -157,6 +170,7 @@ class Turn:
         self.ops.append(CartOp("set", product_id, after))
         self.state.last_changes.append(Change(product_id, before, after, plan.action, plan.units))
         self.state.last_product = product_id
+        self.touch(product_id)
 
     def units(self, product_id: str, quantity: Quantity) -> int:
         return quantity.sale_units(self.catalog[product_id])
@@ -178,6 +192,7 @@ class Turn:
         return Pending("choose", question.to_dict(), action, list(options), quantity.to_dict(), family)
 
     def confirm_question(self, planned: list[Planned], key: str, **parts: Phrase | str) -> Pending:
+        self.touch(*(p.product_id for p in planned))
         question = render(key, asks=True, **parts)
         return Pending("confirm", question.to_dict(), planned=planned)
 
@@ -217,6 +232,9 @@ class Turn:
             swaps.repair_product(self, previous[-1])
             return
         self.doubtful = self.doubtful or self.u.repair
+        if self.u.detail == BOTH:
+            self.more_of_each(self.u.quantity or Quantity(1))
+            return
         if not self.u.items:
             self.more_of_last(self.u.quantity or Quantity(1))
             return
@@ -224,7 +242,30 @@ class Turn:
         questions: list[Pending] = []
         for item in self.u.items:
             self.plan_add(item, planned, questions)
+        if self.u.detail == OFFER:
+            questions = [self.confirm_question([plan], "heard_offer", items=self.planned_phrase(plan))
+                         for plan in planned] + questions
+            planned = []
         self.commit(planned, questions)
+
+    def more_of_each(self, quantity: Quantity) -> None:
+        """`van allebei nog eentje`: the amount of each product last talked about."""
+        focus = [p for p in self.state.focus[:2] if p in self.catalog]
+        if len(focus) < 2:
+            self.more_of_last(quantity)
+            return
+        questions: list[Pending] = []
+        planned = [self.plan(p, "add", self.counted(p, quantity)) for p in focus
+                   if self.sensible(p, self.counted(p, quantity), questions)]
+        self.commit(planned, questions)
+
+    def total_or_price(self) -> None:
+        """`wat kost het` is the total; `wat kost dat?` right after a product was named is its price."""
+        if self.u.detail == REFERENCE and self.state.last_product in self.catalog:
+            self.intent = "ask_product"
+            catalog_answers.price_of(self, self.state.last_product)
+        else:
+            whole_cart.cart_total(self)
 
     def plan_add(self, item: ItemRequest, planned: list[Planned], questions: list[Pending]) -> None:
         match = item.match
@@ -235,9 +276,16 @@ class Turn:
             plan = [self.plan(pid, "add", item.quantity)]
             questions.append(self.confirm_question(plan, "unknown_suggest", product=item.words,
                                                    suggestion=name_phrase(self.catalog[pid])))
-        elif len(match.product_ids) > 1:
+        elif len(match.product_ids) > 1 and not self.in_container(match.product_ids, item.quantity):
             family = match.family or match.said
             questions.append(self.choose_question(match.product_ids, family, "add", item.quantity))
+        elif not item.quantity.fits(self.catalog[self.in_container(match.product_ids, item.quantity)
+                                                 or match.product_ids[0]]):
+            plan = self.plan(match.product_ids[0], "add", replace(item.quantity, container=None))
+            questions.append(self.confirm_question([plan], "container_ask", items=self.planned_phrase(plan)))
+        elif (pid := self.in_container(match.product_ids, item.quantity)) and pid != match.product_ids[0]:
+            if self.sensible(pid, item.quantity, questions):
+                planned.append(self.plan(pid, "add", item.quantity))
         elif self.sensible(match.product_ids[0], item.quantity, questions):
             plan = self.plan(match.product_ids[0], "add", item.quantity)
             if item.unexplained:
@@ -245,6 +293,13 @@ class Turn:
                                                        items=self.planned_phrase(plan)))
             else:
                 planned.append(plan)
+
+    def in_container(self, ids: tuple[str, ...], quantity: Quantity) -> str | None:
+        """The one product of ``ids`` sold in the container said (`twee kratten bier`), if exactly one is."""
+        if not quantity.container:
+            return None
+        sold = [p for p in ids if self.catalog[p].unit == quantity.container]
+        return sold[0] if len(sold) == 1 else None
 
     def planned_phrase(self, plan: Planned) -> Phrase:
         units = self.cart.get(plan.product_id, 1) if plan.units is None else plan.units or 1
@@ -343,7 +398,7 @@ class Turn:
         elif quantity.number == 0:
             self.commit([self.plan(target, "remove", quantity, whole=True)])
         else:
-            self.change_amount(target, "set", quantity)
+            self.change_amount(target, "set" if target in self.cart else "add", quantity)
 
     def sibling_swap(self, item: ItemRequest) -> bool:
         """`maak er maar rosé van`, `toch maar de volle`: a product not in the cart whose

@@ -55,10 +55,18 @@ class Quantity:
         size = product.size
         if size and self.measure and size.dimension == self.measure:
             return product.units_for(self.measure, number * self.base)
-        counts_pieces = self.measure is None and self.number is not None and self.container != product.unit
+        counts_pieces = self.measure is None and self.number is not None and self.container in (None, "stuk") \
+            and self.container != product.unit
         if size and size.dimension == "count" and counts_pieces and product.unit != "stuk":
             return product.units_for("count", number)
         return max(1, math.ceil(round(number, 6)))
+
+    def fits(self, product: Product) -> bool:
+        """Whether the container said (if any) is the product's own kind of pack (spec: Containers)."""
+        container = self.container
+        if container in (None, "stuk", product.unit) or self.measure:
+            return True
+        return any(container in kind and product.unit in kind for kind in pack_kinds())
 
     def to_dict(self) -> dict[str, object]:
         return {"number": self.number, "container": self.container, "measure": self.measure,
@@ -98,25 +106,37 @@ def _unit_words() -> tuple[dict[str, str], dict[str, tuple[str, float]]]:
     return containers, measures
 
 
+@lru_cache(maxsize=1)
+def pack_kinds() -> tuple[frozenset[str], ...]:
+    return tuple(frozenset(kind) for kind in data.load("units").get("pack_kinds", []))
+
+
+ALTERNATIVE = 0.0
+"""The confidence of an amount said as alternatives (`drie of vier`): always asked, never guessed."""
+
+
 def read_quantity(words: list[str], start: int = 0) -> tuple[Quantity | None, int]:
-    """Quantity at ``words[start]``: number, `keer`, then a container or measure word."""
+    """Quantity at ``words[start]``: number (or `drie of vier`), `keer`, then a container or measure word."""
     containers, measures = _unit_words()
     i = start
     number = parse_number(words, i)
-    value = None
+    value, sure = None, 1.0
     if number:
         value, used = number
         i += used
+        other = parse_number(words, i + 1) if i < len(words) and words[i] in ("of", "tot") else None
+        if other:
+            i, sure = i + 1 + other[1], ALTERNATIVE
         if i < len(words) and words[i] in TIMES:
             i += 1
     if i < len(words) and words[i] in measures and (value is not None or words[i] not in ("l", "g")):
         dim, base = measures[words[i]]
-        return Quantity(value, measure=dim, base=base), i + 1 - start
+        return Quantity(value, measure=dim, base=base, confidence=sure), i + 1 - start
     if i < len(words) and words[i] in containers:
-        return Quantity(value, container=containers[words[i]]), i + 1 - start
+        return Quantity(value, container=containers[words[i]], confidence=sure), i + 1 - start
     if value is None:
         return None, 0
-    return Quantity(value), i - start
+    return Quantity(value, confidence=sure), i - start
 
 
 def is_quantity_only(words: list[str]) -> Quantity | None:

@@ -11,6 +11,7 @@ from rapidfuzz import fuzz, process
 from .. import data
 from ..catalog import Catalog
 
+from .evidence import OFFER, REFERENCE, EvidenceReader, cues, hedged, is_thanks
 from .grammar import HEAD, Template, compile_template, expand_intents, spoken_part
 from .items import ItemReader, ItemRequest, Quantity, is_quantity_only
 from .matcher import ACCEPT, ProductMatcher
@@ -28,6 +29,8 @@ FUZZY_MIN_CHARS = 6
 FUZZY_MAX_WORDS = 8
 CHANGES_AT_ONCE = frozenset({"undo"})
 MAX_ITEMS = int(data.load("spoken")["max_items"])
+TOTAL_WORDS = frozenset({"alles", "samen", "allemaal", "totaal", "mandje", "lijst", "boodschappen", "elkaar", "mand"})
+POINTING_WORDS = frozenset({"dat", "die", "deze", "dit"})
 
 
 @dataclass(frozen=True)
@@ -109,6 +112,7 @@ class Understander:
         template explains an utterance."""
         self.matcher = ProductMatcher.shared(catalog)
         self.reader = ItemReader(self.matcher)
+        self.evidence = EvidenceReader(self.matcher, self.reader)
         _groups()
         _compile_in_background()
 
@@ -120,17 +124,23 @@ class Understander:
         applied) is understood, and the one that explains most of its words wins.
         ``word_confidence`` (from speech recognition) marks spoken numbers as uncertain.
         """
+        said = normalize(text or "").split()
+        if is_thanks(said):
+            return Understanding(" ".join(said), "thanks", confidence=confidence, words=tuple(said))
         spoken = clean(text)
         if spoken.problem:
             return Understanding(" ".join(spoken.words), "fallback", confidence=confidence,
                                  words=spoken.words, problem=spoken.problem)
+        if self.evidence.other_domain(spoken.words):
+            return Understanding(" ".join(spoken.words), "fallback", confidence=confidence,
+                                 words=spoken.words, problem="other_domain", question=spoken.question)
         readings = [self._understand(" ".join(words), confidence) for words in spoken.readings]
         corrected = [r for r in readings[:-1] if r.intent != "fallback"] if spoken.corrected else []
         understood = max(corrected or readings, key=_explained)
         if understood.intent == "fallback" and spoken.clauses:
             clauses = [self._understand(" ".join(words), confidence) for words in spoken.clauses]
             understood = max([understood, *(c for c in clauses if _explained(c)[0] == 0)], key=_explained)
-        understood = replace(understood, question=spoken.question)
+        understood = self._weigh(replace(understood, question=spoken.question), spoken.words)
         unknown_order = understood.intent == "add_item" and bool(understood.items) and \
             not any(i.match and i.match.confidence >= ACCEPT for i in understood.items)
         if understood.intent == "fallback" or unknown_order:
@@ -143,6 +153,30 @@ class Understander:
                       for item in understood.items)
         quantity = understood.quantity and _number_confidence(understood.quantity, understood.text, heard)
         return replace(understood, items=items, quantity=quantity)
+
+    def _weigh(self, u: Understanding, words: tuple[str, ...]) -> Understanding:
+        """The cues' reading where templates explained too little: nothing, or an order whose
+        unknown `product` is only frame words (`gooi er ... in`, `iets met havermout, dacht ik`)."""
+        if self.evidence.identity(words) and (u.intent == "fallback" or u.question):
+            return replace(u, intent="identity", items=())
+        if u.intent == "cart_total" and not set(words) & TOTAL_WORDS and set(words) & POINTING_WORDS:
+            return replace(u, detail=REFERENCE)
+        frames = [i for i in u.items if not i.clear and
+                  {w for w in _content(i.words or i.said) if word_value(w) is None} <= cues().explained]
+        frame_only = u.intent == "add_item" and bool(frames)
+        if frame_only and len(frames) < len(u.items) and all(i.clear for i in u.items if i not in frames) \
+                and not hedged(words):
+            return replace(u, items=tuple(i for i in u.items if i not in frames))
+        unclear_order = u.intent == "add_item" and not any(i.clear for i in u.items)
+        if u.intent != "fallback" and not frame_only and not unclear_order:
+            return u
+        reading = self.evidence.read(words, u.question)
+        if reading is None:
+            return u
+        if reading.detail == OFFER and u.intent == "add_item" and not frame_only:
+            return u
+        return replace(u, intent=reading.intent, items=reading.items, detail=reading.detail,
+                       quantity=reading.quantity, confidence=min(u.confidence, reading.confidence))
 
     def _understand(self, norm: str, confidence: float) -> Understanding:
         words = tuple(norm.split())
