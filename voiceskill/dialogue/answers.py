@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from .. import data
 from ..nlu import Understanding
-from ..nlu.items import LEADING, Quantity
+from ..nlu.items import LEADING, Quantity, is_quantity_only
 from ..nlu.matcher import ProductMatcher
 from ..nlu.morphology import stem_keys, stopwords
 from ..nlu.normalize import tokens
@@ -45,9 +45,8 @@ def answer(turn: "Turn", pending: Pending) -> bool:
         return True
     if pending.kind == "choose":
         return _choose(turn, pending)
-    if pending.kind == "confirm" and intent == "set_quantity" and turn.u.repair and turn.u.quantity \
-            and len(pending.planned) == 1:
-        return _corrected(turn, pending.planned[0], turn.u.quantity)
+    if pending.kind == "confirm" and len(pending.planned) == 1 and _amount_only(turn.u):
+        return _corrected(turn, pending.planned[0], _amount_only(turn.u) or Quantity(1))
     if intent == "yes":
         _on_yes(turn, pending)
     elif intent == "no":
@@ -57,6 +56,15 @@ def answer(turn: "Turn", pending: Pending) -> bool:
     else:
         return False
     return True
+
+
+def _amount_only(u: Understanding) -> Quantity | None:
+    """An answer that is only an amount (`nee, twee`, `drie, alstublieft`, `doe maar twee`)."""
+    if u.intent == "set_quantity" and u.repair or u.intent == "fallback":
+        return u.quantity
+    if u.intent == "add_item" and len(u.items) == 1 and u.items[0].match is None:
+        return is_quantity_only(u.items[0].said.split())
+    return None
 
 
 def _corrected(turn: "Turn", plan: Planned, quantity: Quantity) -> bool:

@@ -398,7 +398,7 @@ class Turn:
         elif quantity.number == 0:
             self.commit([self.plan(target, "remove", quantity, whole=True)])
         else:
-            self.change_amount(target, "set" if target in self.cart else "add", quantity)
+            self.change_amount(target, "set", quantity)
 
     def sibling_swap(self, item: ItemRequest) -> bool:
         """`maak er maar rosé van`, `toch maar de volle`: a product not in the cart whose

@@ -23,6 +23,11 @@ from .numbers import parse_number
 Rule = tuple[tuple[str, ...], ...]
 """Word groups; the rule holds when every group has a word (or phrase) in the utterance."""
 MAX_SPAN = 5
+MAX_LOOSE = 2
+MIN_FRAME = 2
+"""Cue words an offered product's frame needs: one (`want`) may be a word of another language."""
+"""Words no cue explains that an offer may leave over; more, and the words are no Dutch frame we know
+(`I want a cola`): not understood."""
 OFFER = "offer"
 """Understanding.detail of an add whose frame is unclear: the product is offered, not added."""
 BOTH = "both"
@@ -56,6 +61,9 @@ class Cues:
     hedges: tuple[str, ...]
     set_words: frozenset[str]
     reference_frame: frozenset[str]
+    undo: tuple[Rule, ...]
+    request_modals: frozenset[str]
+    request_verbs: frozenset[str]
 
     @property
     def explained(self) -> frozenset[str]:
@@ -77,7 +85,7 @@ def cues() -> Cues:
                 words("thanks_words"), words("thanks_needs"), rules("read_cart"), rules("checkout"),
                 words("remove"), words("add"), words("question"), words("reference"), words("both"),
                 words("not_products"), tuple(str(w) for w in raw["hedges"]), words("set_words"),
-                words("reference_frame"))
+                words("reference_frame"), rules("undo"), words("request_modals"), words("request_verbs"))
 
 
 def holds(rule: Rule, words: tuple[str, ...]) -> bool:
@@ -202,6 +210,8 @@ class EvidenceReader:
         loose = self.unexplained(words, mentions)
         sure = 1.0 if not loose else 0.3
         priced = present & PRICE
+        if question and present & c.request_modals and present & c.request_verbs and not priced:
+            return Reading("add_item", tuple(items), "" if not loose else OFFER)
         if question or present & c.question and priced:
             return Reading("ask_product", tuple(items), "price" if priced else "available")
         if len(items) == 1 and items[0].quantity.explicit and present & c.set_words and not present & ADDING:
@@ -210,12 +220,18 @@ class EvidenceReader:
             return Reading("remove_item", tuple(items), confidence=sure)
         if present & c.add and not loose and not hedged(words):
             return Reading("add_item", tuple(items))
+        inside = {i for m in mentions for i in range(m.start, m.end)}
+        dutch = sum(w in c.explained for i, w in enumerate(words) if i not in inside)
+        if len(loose) > MAX_LOOSE or dutch < MIN_FRAME:
+            return None
         return Reading("add_item", tuple(items), OFFER)
 
     def _without_product(self, words: tuple[str, ...], present: set[str], question: bool) -> Reading | None:
         c = cues()
         if any_rule(c.checkout, words):
             return Reading("checkout")
+        if any_rule(c.undo, words) and not question:
+            return Reading("undo")
         if any_rule(c.read_cart, words) and (question or present & {"wat", "wa"}):
             return Reading("read_cart")
         if self.unexplained(words, []):

@@ -55,18 +55,21 @@ class Quantity:
         size = product.size
         if size and self.measure and size.dimension == self.measure:
             return product.units_for(self.measure, number * self.base)
-        counts_pieces = self.measure is None and self.number is not None and self.container in (None, "stuk") \
-            and self.container != product.unit
+        counts_pieces = self.measure is None and self.number is not None and self.container != product.unit \
+            and not self.same_pack(product)
         if size and size.dimension == "count" and counts_pieces and product.unit != "stuk":
             return product.units_for("count", number)
         return max(1, math.ceil(round(number, 6)))
 
     def fits(self, product: Product) -> bool:
         """Whether the container said (if any) is the product's own kind of pack (spec: Containers)."""
-        container = self.container
-        if container in (None, "stuk", product.unit) or self.measure:
+        if self.container in (None, "stuk", product.unit) or self.measure or self.same_pack(product):
             return True
-        return any(container in kind and product.unit in kind for kind in pack_kinds())
+        return bool(product.size and product.size.dimension == "count")
+
+    def same_pack(self, product: Product) -> bool:
+        """The container said and the product's sale unit are one kind of pack (`pak` and `bakje`)."""
+        return any(self.container in kind and product.unit in kind for kind in pack_kinds())
 
     def to_dict(self) -> dict[str, object]:
         return {"number": self.number, "container": self.container, "measure": self.measure,

@@ -269,3 +269,10 @@ def clean(text: str) -> Spoken:
     unique = tuple(dict.fromkeys(tuple(r) for r in readings if r)) or ((),)
     clauses = tuple(tuple(c) for c in _clauses(words) if c)
     return Spoken(unique, clauses, is_question(unique[-1], marked), problem, corrected or tail, dropped)
+
+
+def clean_spelling(words: list[str]) -> list[str]:
+    """Colloquial spellings written out (`wa weet ge` -> `wat weet je`), nothing dropped: for cues
+    that fillers would hide (`weet je` is a filler, `wat weet je van mij` a question)."""
+    spellings = _spellings()
+    return [out for word in words for out in spellings.get(word, (word,))]

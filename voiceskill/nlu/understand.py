@@ -18,7 +18,7 @@ from .matcher import ACCEPT, ProductMatcher
 from .morphology import phonetic_key, stopwords
 from .normalize import normalize
 from .numbers import parse_ordinal, word_value
-from .spoken import clean
+from .spoken import clean, clean_spelling
 
 STRICT_CONFIDENCE = 0.75
 FUZZY_SCORE = 78
@@ -140,7 +140,8 @@ class Understander:
         if understood.intent == "fallback" and spoken.clauses:
             clauses = [self._understand(" ".join(words), confidence) for words in spoken.clauses]
             understood = max([understood, *(c for c in clauses if _explained(c)[0] == 0)], key=_explained)
-        understood = self._weigh(replace(understood, question=spoken.question), spoken.words)
+        understood = self._weigh(replace(understood, question=spoken.question), spoken.words,
+                                 tuple(clean_spelling(said)))
         unknown_order = understood.intent == "add_item" and bool(understood.items) and \
             not any(i.match and i.match.confidence >= ACCEPT for i in understood.items)
         if understood.intent == "fallback" or unknown_order:
@@ -154,10 +155,10 @@ class Understander:
         quantity = understood.quantity and _number_confidence(understood.quantity, understood.text, heard)
         return replace(understood, items=items, quantity=quantity)
 
-    def _weigh(self, u: Understanding, words: tuple[str, ...]) -> Understanding:
-        """The cues' reading where templates explained too little: nothing, or an order whose
-        unknown `product` is only frame words (`gooi er ... in`, `iets met havermout, dacht ik`)."""
-        if self.evidence.identity(words) and (u.intent == "fallback" or u.question):
+    def _weigh(self, u: Understanding, words: tuple[str, ...], said: tuple[str, ...] = ()) -> Understanding:
+        """The cues' reading where templates explained too little: nothing, an order or a question whose
+        `product` is not one (`gooi er ... in`, `iets met havermout, dacht ik`, `wat is in mandje`)."""
+        if (self.evidence.identity(words) or self.evidence.identity(said)) and (u.intent == "fallback" or u.question):
             return replace(u, intent="identity", items=())
         if u.intent == "cart_total" and not set(words) & TOTAL_WORDS and set(words) & POINTING_WORDS:
             return replace(u, detail=REFERENCE)
@@ -167,7 +168,7 @@ class Understander:
         if frame_only and len(frames) < len(u.items) and all(i.clear for i in u.items if i not in frames) \
                 and not hedged(words):
             return replace(u, items=tuple(i for i in u.items if i not in frames))
-        unclear_order = u.intent == "add_item" and not any(i.clear for i in u.items)
+        unclear_order = u.intent in ("add_item", "ask_product") and not any(i.clear for i in u.items)
         if u.intent != "fallback" and not frame_only and not unclear_order:
             return u
         reading = self.evidence.read(words, u.question)

@@ -139,7 +139,7 @@ def about_shopping(result: TurnResult) -> bool:
     if result.outcome in ("changed", "asked", "order", "handover") or u is None:
         return True
     if u.problem:
-        return u.problem != "off_topic"
+        return u.problem not in ("off_topic", "other_domain")
     if result.intent == "fallback":
         return False
     return not (u.items and not any(item.match for item in u.items))
