@@ -155,7 +155,7 @@ class EvidenceReader:
     def other_domain(self, words: tuple[str, ...]) -> bool:
         """Another assistant's work (`doe het licht aan`, `hoe laat is het`) with no shopping in it."""
         c = cues()
-        if any(w in c.shopping_frame or w in c.store_words for w in words):
+        if any(w in c.shopping_frame or w in c.store_words for w in words) or not any_rule(c.other_domains, words):
             return False
         named = {i for m in self.mentions(words) for i in range(m.start, m.end)}
         return any_rule(c.other_domains, tuple(w for i, w in enumerate(words) if i not in named))
