@@ -61,8 +61,8 @@ def table(rows: list[tuple[str, Tally]], first: str = "phenomenon") -> None:
         print(f"{name:<28}{tally.cases:>7}" + "".join(f"{pct(tally.share(c)):>9}" for c in CLASSES))
 
 
-def run_folder(folder: Path) -> tuple[Any, list[str]]:
-    """Every valid corpus file under ``folder`` run: the summary and the invalid files left out."""
+def load_folder(folder: Path) -> tuple[CorpusRunner, list[Any], list[str]]:
+    """A runner, every valid corpus file under ``folder``, and the invalid ones left out (their errors)."""
     runner, files, invalid = CorpusRunner(), [], []
     for path in find_scenarios([folder]):
         try:
@@ -71,6 +71,12 @@ def run_folder(folder: Path) -> tuple[Any, list[str]]:
             files.append(loaded)
         except CorpusError as exc:
             invalid.append(str(exc))
+    return runner, files, invalid
+
+
+def run_folder(folder: Path) -> tuple[Any, list[str]]:
+    """Every valid corpus file under ``folder`` run: the summary and the invalid files left out."""
+    runner, files, invalid = load_folder(folder)
     return runner.run(files), invalid
 
 
@@ -112,14 +118,7 @@ def blind_table() -> None:
 
 def text_corpus(folder: Path = CORPUS) -> dict[str, Any]:
     """Every valid corpus file run; invalid files are listed and left out."""
-    runner, files, invalid = CorpusRunner(), [], []
-    for path in find_scenarios([folder]):
-        try:
-            loaded = load_corpus_file(path)
-            runner.check_file(loaded)
-            files.append(loaded)
-        except CorpusError as exc:
-            invalid.append(str(exc))
+    runner, files, invalid = load_folder(folder)
     started = time.perf_counter()
     summary = runner.run(files)
     seconds = time.perf_counter() - started

@@ -269,6 +269,7 @@ class Turn:
 
     def plan_add(self, item: ItemRequest, planned: list[Planned], questions: list[Pending]) -> None:
         match = item.match
+        sold_so = self.in_container(match.product_ids, item.quantity) if match else None
         if match is None or match.confidence < SUGGEST:
             self.say("unknown", product=item.words or item.said)
         elif match.confidence < ACCEPT:
@@ -276,16 +277,15 @@ class Turn:
             plan = [self.plan(pid, "add", item.quantity)]
             questions.append(self.confirm_question(plan, "unknown_suggest", product=item.words,
                                                    suggestion=name_phrase(self.catalog[pid])))
-        elif len(match.product_ids) > 1 and not self.in_container(match.product_ids, item.quantity):
+        elif len(match.product_ids) > 1 and not sold_so:
             family = match.family or match.said
             questions.append(self.choose_question(match.product_ids, family, "add", item.quantity))
-        elif not item.quantity.fits(self.catalog[self.in_container(match.product_ids, item.quantity)
-                                                 or match.product_ids[0]]):
+        elif not item.quantity.fits(self.catalog[sold_so or match.product_ids[0]]):
             plan = self.plan(match.product_ids[0], "add", replace(item.quantity, container=None))
             questions.append(self.confirm_question([plan], "container_ask", items=self.planned_phrase(plan)))
-        elif (pid := self.in_container(match.product_ids, item.quantity)) and pid != match.product_ids[0]:
-            if self.sensible(pid, item.quantity, questions):
-                planned.append(self.plan(pid, "add", item.quantity))
+        elif sold_so and sold_so != match.product_ids[0]:
+            if self.sensible(sold_so, item.quantity, questions):
+                planned.append(self.plan(sold_so, "add", item.quantity))
         elif self.sensible(match.product_ids[0], item.quantity, questions):
             plan = self.plan(match.product_ids[0], "add", item.quantity)
             if item.unexplained:

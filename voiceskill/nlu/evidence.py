@@ -11,7 +11,7 @@ about. The cue lexicons are data (data/cues.yaml); nothing here does IO.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from functools import lru_cache
 
 from .. import data
@@ -73,19 +73,17 @@ class Cues:
 
 @lru_cache(maxsize=1)
 def cues() -> Cues:
+    """The lexicons, each read by the kind its field declares: rules, a phrase list or a word set."""
     raw = data.load("cues")
 
-    def rules(key: str) -> tuple[Rule, ...]:
-        return tuple(tuple(tuple(str(w) for w in group) for group in rule) for rule in raw[key])
+    def read(kind: str, value: list) -> object:
+        if kind == "tuple[Rule, ...]":
+            return tuple(tuple(tuple(str(w) for w in group) for group in rule) for rule in value)
+        if kind == "tuple[str, ...]":
+            return tuple(str(w) for w in value)
+        return frozenset(str(w) for w in value)
 
-    def words(key: str) -> frozenset[str]:
-        return frozenset(str(w) for w in raw[key])
-
-    return Cues(rules("other_domains"), words("store_words"), words("shopping_frame"), rules("identity"),
-                words("thanks_words"), words("thanks_needs"), rules("read_cart"), rules("checkout"),
-                words("remove"), words("add"), words("question"), words("reference"), words("both"),
-                words("not_products"), tuple(str(w) for w in raw["hedges"]), words("set_words"),
-                words("reference_frame"), rules("undo"), words("request_modals"), words("request_verbs"))
+    return Cues(**{f.name: read(str(f.type), raw[f.name]) for f in fields(Cues)})  # type: ignore[arg-type]
 
 
 def holds(rule: Rule, words: tuple[str, ...]) -> bool:
